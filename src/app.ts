@@ -1,0 +1,176 @@
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import {
+  createJsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { auditRoutes } from './modules/audit/index.ts';
+import { type HealthCheck, healthRoutes } from './modules/health/index.ts';
+import { itemsRoutes } from './modules/items/index.ts';
+import { settingsRoutes } from './modules/settings/index.ts';
+import { statsRoutes } from './modules/stats/index.ts';
+import { BOOTSTRAP_TENANT_ID } from './modules/tenants/index.ts';
+import type { ActorContext } from './platform/context.ts';
+import type { Database } from './platform/db/database.ts';
+import { AppError } from './platform/errors.ts';
+import { sendProblem } from './platform/http/problem.ts';
+import { setRequestContext } from './platform/http/request-context.ts';
+import { genRequestId } from './platform/http/request-id.ts';
+import type { Metrics } from './platform/telemetry/metrics.ts';
+import { VERSION } from './version.ts';
+
+export interface AppDeps {
+  http: Config['http'];
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  /** Readiness checks by component name (database, later redis and queue). */
+  checks: Record<string, HealthCheck>;
+  /** Decides who a request acts as. Until identity lands: the bootstrap tenant, anonymously. */
+  resolveContext?: (request: FastifyRequest) => ActorContext;
+}
+
+export const bootstrapContext = (request: FastifyRequest): ActorContext => ({
+  tenantId: BOOTSTRAP_TENANT_ID,
+  actor: { type: 'anonymous', id: 'anonymous' },
+  requestId: request.id,
+  ip: request.ip,
+  userAgent: request.headers['user-agent'],
+});
+
+/**
+ * Builds the HTTP application: edges first (ids, errors, metrics, limits, CORS, OpenAPI), then
+ * the module routes inside one encapsulated plugin that owns the zod compilers.
+ */
+export interface BuiltApp {
+  app: FastifyInstance;
+  /** Turns readiness to 503 so load balancers drain this instance before it closes. */
+  markDraining(): void;
+}
+
+// Returns a wrapper, not the instance: a Fastify instance is thenable, so an async function
+// returning it would await `ready()` behind the caller's back.
+export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
+  let draining = false;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: genRequestId,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: deps.http.bodyLimitBytes,
+    trustProxy: deps.http.trustProxy,
+    return503OnClosing: true,
+    requestTimeout: 60_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  // Only JSON bodies: text/plain would otherwise reach schemas as a string and blur errors.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((err, req, reply) => sendProblem(reply, req, err));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(
+      reply,
+      req,
+      new AppError('ROUTE_NOT_FOUND', 'not_found', `No route ${req.method} ${req.url.split('?')[0]}.`),
+    ),
+  );
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpRequestDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  if (deps.http.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: deps.http.rateLimitPerMinute,
+      timeWindow: 60_000,
+      allowList: (req) => req.url.startsWith('/health/') || req.url === '/metrics',
+      errorResponseBuilder: (_req, ctx) =>
+        new AppError('RATE_LIMITED', 'rate_limited', `Too many requests: the limit is ${ctx.max} per minute.`, {
+          extra: { retryAfterSeconds: Math.ceil(ctx.ttl / 1000) },
+        }),
+    });
+  }
+
+  if (deps.http.corsOrigins.length > 0) {
+    const any = deps.http.corsOrigins.includes('*');
+    await app.register(cors, {
+      origin: any ? true : [...deps.http.corsOrigins],
+      credentials: !any,
+      exposedHeaders: ['etag', 'location', 'x-request-id', 'retry-after'],
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchyard API',
+        version: VERSION,
+        description:
+          'Errors are RFC 9457 `application/problem+json` documents with a stable `code` and the `requestId`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      servers: deps.http.publicUrl ? [{ url: deps.http.publicUrl }] : [],
+      tags: [
+        { name: 'items', description: 'Records: create, search, update with optimistic concurrency' },
+        { name: 'settings', description: 'Typed tenant settings' },
+        { name: 'audit', description: 'Who changed what, when' },
+        { name: 'stats', description: 'Dashboard counters' },
+        { name: 'health', description: 'Probes and metrics' },
+      ],
+    },
+    transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/*', '/openapi.json'] }),
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { schema: { hide: true } }, async () => ({
+    name: 'Switchyard',
+    version: VERSION,
+    docs: '/docs',
+    openapi: '/openapi.json',
+    health: '/health/ready',
+  }));
+
+  const resolveContext = deps.resolveContext ?? bootstrapContext;
+  await app.register(async (scope) => {
+    scope.setValidatorCompiler(validatorCompiler);
+    scope.setSerializerCompiler(serializerCompiler);
+    const z = scope.withTypeProvider<ZodTypeProvider>();
+    await z.register(
+      healthRoutes({ checks: deps.checks, isDraining: () => draining, registry: deps.metrics.registry }),
+    );
+    await z.register(
+      async (api) => {
+        api.addHook('onRequest', async (req) => setRequestContext(req, resolveContext(req)));
+        await api.register(itemsRoutes({ db: deps.db }));
+        await api.register(settingsRoutes({ db: deps.db }));
+        await api.register(auditRoutes({ db: deps.db }));
+        await api.register(statsRoutes({ db: deps.db }));
+      },
+      { prefix: '/api/v1' },
+    );
+  });
+
+  return {
+    app,
+    markDraining() {
+      draining = true;
+    },
+  };
+}

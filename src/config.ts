@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every setting comes from an environment variable (flags on the
+ * CLI are turned into the same variables), is parsed once at start into a frozen object, and each
+ * module receives only its slice. Boot fails listing every problem at once.
+ *
+ * Keep this table and the README's configuration table in step.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const intFromEnv = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+  .refine((v) => URL.canParse(v), 'is not a valid URL');
+
+const redisUrl = z
+  .string()
+  .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
+  .refine((v) => URL.canParse(v), 'is not a valid URL');
+
+const corsOrigins = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .refine(
+          (o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o),
+          "each origin must look like https://host[:port] (no path), or be '*'",
+        ),
+    ),
+  );
+
+/** Environment variable → setting. The keys are the variable names, so errors can name them. */
+const envSchema = z.object({
+  PORT: intFromEnv(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SWITCHYARD_DATA_DIR: z.string().min(1).default('./.switchyard'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: intFromEnv(1, 200).default(10),
+  REDIS_URL: redisUrl.optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_PRETTY: boolFromEnv.default(false),
+  BODY_LIMIT_BYTES: intFromEnv(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  CORS_ORIGINS: corsOrigins.default([]),
+  RATE_LIMIT_PER_MINUTE: intFromEnv(0, 1_000_000).default(1200),
+  TRUST_PROXY: boolFromEnv.default(false),
+  SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 600_000).default(10_000),
+  PUBLIC_URL: z.url().optional(),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly bodyLimitBytes: number;
+    readonly corsOrigins: readonly string[];
+    /** Requests per minute per client IP; 0 turns the limiter off. */
+    readonly rateLimitPerMinute: number;
+    readonly trustProxy: boolean;
+    readonly publicUrl: string | undefined;
+  };
+  readonly database:
+    | { readonly kind: 'pglite'; readonly dataDir: string }
+    | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number };
+  readonly redis: { readonly url: string } | undefined;
+  readonly dataDir: string;
+  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean };
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a frozen Config, or throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env): Config {
+  // Empty strings mean "unset", as in most twelve-factor tools.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const given = typeof cleaned[name] === 'string' ? ` (got ${JSON.stringify(cleaned[name])})` : '';
+      return `${name}: ${issue.message}${given}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.SWITCHYARD_DATA_DIR);
+  const config: Config = {
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      corsOrigins: e.CORS_ORIGINS,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      trustProxy: e.TRUST_PROXY,
+      publicUrl: e.PUBLIC_URL,
+    },
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL } : undefined,
+    dataDir,
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,1 @@
+export { type HealthCheck, healthRoutes } from './health.routes.ts';

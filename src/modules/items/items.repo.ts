@@ -1,0 +1,156 @@
+import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.ts';
+import type { ItemSort } from './items.dto.ts';
+import { type ItemRow, type ItemStatus, items } from './items.table.ts';
+
+/**
+ * The items table's SQL, one operation per function. Every function takes the tenant id and
+ * puts it in the WHERE clause: there is no way to read or write an item without naming its
+ * tenant.
+ */
+const columns = {
+  id: items.id,
+  tenantId: items.tenantId,
+  name: items.name,
+  description: items.description,
+  status: items.status,
+  tags: items.tags,
+  metadata: items.metadata,
+  version: items.version,
+  createdAt: items.createdAt,
+  updatedAt: items.updatedAt,
+};
+export type ItemRecord = Omit<ItemRow, 'searchVector'>;
+
+export async function insertItem(db: Executor, row: Omit<ItemRecord, 'version'>): Promise<ItemRecord> {
+  const [created] = await db.insert(items).values(row).returning(columns);
+  if (!created) throw new Error('insert returned no row');
+  return created;
+}
+
+export async function findItem(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ItemRecord | undefined> {
+  const q = db
+    .select(columns)
+    .from(items)
+    .where(and(eq(items.tenantId, tenantId), eq(items.id, id)));
+  const [row] = opts.forUpdate ? await q.for('update') : await q;
+  return row;
+}
+
+export type ItemChanges = Partial<Pick<ItemRecord, 'name' | 'description' | 'status' | 'tags' | 'metadata'>>;
+
+/** Applies changes and bumps the version, only if the row still has `expectedVersion`. */
+export async function updateItemRow(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  expectedVersion: number,
+  changes: ItemChanges,
+  now: Date,
+): Promise<ItemRecord | undefined> {
+  const [row] = await db
+    .update(items)
+    .set({ ...changes, version: sql`${items.version} + 1`, updatedAt: now })
+    .where(and(eq(items.tenantId, tenantId), eq(items.id, id), eq(items.version, expectedVersion)))
+    .returning(columns);
+  return row;
+}
+
+export async function deleteItemRow(db: Executor, tenantId: string, id: string): Promise<number> {
+  const rows = await db
+    .delete(items)
+    .where(and(eq(items.tenantId, tenantId), eq(items.id, id)))
+    .returning({ id: items.id });
+  return rows.length;
+}
+
+export interface ItemQuery {
+  tenantId: string;
+  limit: number;
+  statuses?: ItemStatus[] | undefined;
+  tags?: string[] | undefined;
+  q?: string | undefined;
+  sort: ItemSort;
+  /** Keyset position: the sort value and id of the last row of the previous page. */
+  after?: { value: string; id: string } | undefined;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Minimum `word_similarity(q, name)` for a typo to still match (0–1; pg_trgm's default is 0.6). */
+const TRIGRAM_THRESHOLD = 0.4;
+
+export async function selectItems(db: Executor, query: ItemQuery): Promise<(ItemRecord & { sortValue: string })[]> {
+  const where: SQL[] = [eq(items.tenantId, query.tenantId)];
+  if (query.statuses?.length) where.push(sql`${items.status} in ${query.statuses}`);
+  if (query.tags?.length) where.push(sql`${items.tags} @> ${sql.param(query.tags)}::text[]`);
+
+  let tsQuery: SQL | undefined;
+  if (query.q) {
+    tsQuery = sql`websearch_to_tsquery('english', ${query.q})`;
+    where.push(sql`(${items.searchVector} @@ ${tsQuery}
+      or word_similarity(${query.q}, ${items.name}) >= ${TRIGRAM_THRESHOLD}
+      or ${items.name} ilike ${`%${escapeLike(query.q)}%`})`);
+  }
+
+  const { expr, dir } = sortExpression(query.sort, query.q, tsQuery);
+  if (query.after) {
+    const cmp = dir === 'asc' ? sql`>` : sql`<`;
+    where.push(sql`(${expr}, ${items.id}) ${cmp} (${sortParam(query.sort, query.after.value)}, ${query.after.id})`);
+  }
+  const order = dir === 'asc' ? [asc(expr), asc(items.id)] : [desc(expr), desc(items.id)];
+  return db
+    .select({ ...columns, sortValue: sql<string>`(${expr})::text` })
+    .from(items)
+    .where(and(...where))
+    .orderBy(...order)
+    .limit(query.limit + 1);
+}
+
+function sortExpression(
+  sort: ItemSort,
+  q: string | undefined,
+  tsQuery: SQL | undefined,
+): { expr: SQL; dir: 'asc' | 'desc' } {
+  const dir = sort.startsWith('-') || sort === 'relevance' ? 'desc' : 'asc';
+  switch (sort) {
+    case 'createdAt':
+    case '-createdAt':
+      return { expr: sql`${items.createdAt}`, dir };
+    case 'updatedAt':
+    case '-updatedAt':
+      return { expr: sql`${items.updatedAt}`, dir };
+    case 'name':
+    case '-name':
+      return { expr: sql`${items.name}`, dir };
+    case 'relevance':
+      // Rounded to a numeric so the cursor carries the exact value back (floats would not).
+      return {
+        expr:
+          q && tsQuery
+            ? sql`round((ts_rank(${items.searchVector}, ${tsQuery}) + similarity(${items.name}, ${q}))::numeric, 6)`
+            : sql`0::numeric`,
+        dir,
+      };
+  }
+}
+
+/** The cursor's sort value, cast back to the column's type. */
+function sortParam(sort: ItemSort, value: string): SQL {
+  if (sort.endsWith('At')) return sql`${value}::timestamptz`;
+  if (sort === 'relevance') return sql`${value}::numeric`;
+  return sql`${value}::text`;
+}
+
+export async function countItemsByStatusRows(db: Executor, tenantId: string) {
+  return db
+    .select({ status: items.status, count: sql<number>`count(*)::int` })
+    .from(items)
+    .where(eq(items.tenantId, tenantId))
+    .groupBy(items.status);
+}

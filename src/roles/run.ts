@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { buildApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { type DatabaseHandle, MIGRATIONS_DIR, openDatabase } from '../platform/db/database.ts';
+import { redactUrl } from '../platform/telemetry/logger.ts';
+import { createMetrics } from '../platform/telemetry/metrics.ts';
+
+export type Role = 'api' | 'worker' | 'scheduler';
+
+export interface RunOptions {
+  roles: Role[];
+  /** Apply pending migrations before serving (the all-in-one `start` does; scaled roles don't). */
+  migrate: boolean;
+}
+
+/** A started process: `stop()` drains and closes everything, in order, once. */
+export interface Running {
+  readonly url: string | undefined;
+  stop(): Promise<void>;
+}
+
+export function describeDatabase(config: Config): string {
+  return config.database.kind === 'postgres'
+    ? `postgres ${redactUrl(config.database.url)}`
+    : `embedded PGlite at ${config.database.dataDir}`;
+}
+
+/** Counts migrations in the journal that the database has not recorded as applied. */
+export async function pendingMigrations(handle: DatabaseHandle): Promise<number> {
+  const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  };
+  let applied = 0;
+  try {
+    const { sql } = await import('drizzle-orm');
+    const result = (await handle.db.execute(
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    )) as unknown as {
+      rows: { n: number }[];
+    };
+    applied = Number(result.rows[0]?.n ?? 0);
+  } catch {
+    applied = 0; // no migrations table yet
+  }
+  return journal.entries.length - applied;
+}
+
+/**
+ * Starts the given roles in this process. The worker and scheduler have nothing to run until
+ * the workflow engine lands; they start, report, and idle until told to stop.
+ */
+export async function run(config: Config, logger: Logger, options: RunOptions): Promise<Running> {
+  const started = performance.now();
+  const handle = await openDatabase(config.database, logger);
+  try {
+    if (options.migrate) {
+      await handle.migrate();
+    } else {
+      const pending = await pendingMigrations(handle);
+      if (pending > 0) {
+        throw new Error(`The database is ${pending} migration(s) behind this build: run \`switchyard migrate\` first.`);
+      }
+    }
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+
+  let url: string | undefined;
+  let built: Awaited<ReturnType<typeof buildApp>> | undefined;
+  if (options.roles.includes('api')) {
+    built = await buildApp({
+      http: config.http,
+      db: handle.db,
+      logger,
+      metrics: createMetrics(),
+      checks: { database: () => handle.ping() },
+    });
+    try {
+      url = await built.app.listen({ port: config.http.port, host: config.http.host });
+    } catch (err) {
+      await built.app.close();
+      await handle.close();
+      throw err;
+    }
+  }
+  // Keeps the event loop alive for roles without a server; cleared on stop.
+  const idle = built ? undefined : setInterval(() => {}, 1 << 30);
+  for (const role of options.roles.filter((r) => r !== 'api')) {
+    logger.info({ role }, `${role} role started (no queues to consume yet; the workflow engine adds them)`);
+  }
+  logger.info(
+    {
+      roles: options.roles,
+      url,
+      database: describeDatabase(config),
+      startupMs: Math.round(performance.now() - started),
+    },
+    url ? `Switchyard listening on ${url}` : 'Switchyard started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop() {
+      stopping ??= (async () => {
+        built?.markDraining();
+        // Fastify stops accepting, answers 503 to new requests on open sockets and waits for
+        // in-flight requests before resolving.
+        await built?.app.close();
+        if (idle) clearInterval(idle);
+        await handle.close();
+      })();
+      return stopping;
+    },
+  };
+}
