@@ -1,0 +1,91 @@
+import { Writable } from 'node:stream';
+import { after, before, describe } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../src/app.ts';
+import { createTenant } from '../../src/modules/tenants/index.ts';
+import type { ActorContext } from '../../src/platform/context.ts';
+import { createMetrics } from '../../src/platform/telemetry/metrics.ts';
+import { BACKENDS, type Backend, createTestDatabase, isPostgresAvailable, type TestDatabase } from './databases.ts';
+
+// Decided once, before any suite is declared: node:test registers subtests synchronously.
+const POSTGRES_AVAILABLE = await isPostgresAvailable();
+
+export const TEST_HTTP = {
+  port: 0,
+  host: '127.0.0.1',
+  bodyLimitBytes: 64 * 1024,
+  corsOrigins: [],
+  rateLimitPerMinute: 0,
+  trustProxy: false,
+  publicUrl: undefined,
+} as const;
+
+/** Log lines of one app, kept in memory so tests can assert on them (e.g. no secret leaked). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    cb();
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  tenantId: string;
+  logs: LogCapture;
+  markDraining(): void;
+}
+
+/**
+ * An app bound to a tenant of its own, so tests in one file never see each other's data and
+ * every list and count starts empty.
+ */
+export async function createTestApp(
+  db: TestDatabase,
+  opts: { tenantId?: string; http?: Partial<typeof TEST_HTTP> } = {},
+): Promise<TestApp> {
+  const tenantId = opts.tenantId ?? (await createTenant(db.handle.db, { name: 'test' })).id;
+  const logs = new LogCapture();
+  const built = await buildApp({
+    http: { ...TEST_HTTP, ...opts.http },
+    db: db.handle.db,
+    logger: pino({ level: 'info' }, logs),
+    metrics: createMetrics(),
+    checks: { database: () => db.handle.ping() },
+    resolveContext: (req): ActorContext => ({
+      tenantId,
+      actor: { type: 'user', id: 'usr_test' },
+      requestId: req.id,
+      ip: req.ip,
+      userAgent: req.headers['user-agent'],
+    }),
+  });
+  await built.app.ready();
+  return { app: built.app, tenantId, logs, markDraining: built.markDraining };
+}
+
+/**
+ * Declares the same suite once per database backend. Each gets its own database for the whole
+ * suite. PostgreSQL runs whenever reachable and is mandatory in CI.
+ */
+export function describeEachBackend(name: string, body: (getDb: () => TestDatabase, backend: Backend) => void): void {
+  for (const backend of BACKENDS) {
+    // Only outside CI can PostgreSQL be missing: a developer without it still gets the PGlite run.
+    const skip =
+      backend === 'postgres' && !POSTGRES_AVAILABLE ? 'PostgreSQL not reachable (set TEST_DATABASE_URL)' : false;
+    describe(`${name} [${backend}]`, { skip }, () => {
+      let db: TestDatabase | undefined;
+      before(async () => {
+        db = await createTestDatabase(backend);
+      });
+      after(async () => {
+        await db?.dispose();
+      });
+      body(() => {
+        if (!db) throw new Error('database not ready');
+        return db;
+      }, backend);
+    });
+  }
+}
