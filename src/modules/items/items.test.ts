@@ -194,10 +194,10 @@ describeEachBackend('items listing', (getDb) => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const qs = `${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+      const qs: string = `${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
       const res = await t.app.inject({ url: `/api/v1/items?${qs}` });
       assert.equal(res.statusCode, 200, res.body);
-      const body = res.json();
+      const body: { data: { name: string; id: string }[]; nextCursor: string | null } = res.json();
       assert.ok(body.data.length <= limit);
       seen.push(...body.data);
       cursor = body.nextCursor;
