@@ -100,7 +100,8 @@ export function loadConfig(env: Env): Config {
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      const name = issue.path.join('.') || '(environment)';
+      // The first path segment is the variable; deeper ones point into a list (CORS_ORIGINS.0).
+      const name = String(issue.path[0] ?? '(environment)');
       const given = typeof cleaned[name] === 'string' ? ` (got ${JSON.stringify(cleaned[name])})` : '';
       return `${name}: ${issue.message}${given}`;
     });

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('config', () => {
+  it('runs on the embedded database with sane defaults when nothing is set', () => {
+    const c = loadConfig({});
+    assert.equal(c.http.port, 3000);
+    assert.equal(c.http.host, '127.0.0.1');
+    assert.equal(c.http.bodyLimitBytes, 1024 * 1024);
+    assert.deepEqual(c.http.corsOrigins, []);
+    assert.deepEqual(c.database, { kind: 'pglite', dataDir: path.resolve('.switchyard/pgdata') });
+    assert.equal(c.redis, undefined);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.http));
+  });
+
+  it('switches to PostgreSQL when DATABASE_URL is set, and treats empty strings as unset', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/sy', DATABASE_POOL_MAX: '25', PORT: '' });
+    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/sy', poolMax: 25 });
+    assert.equal(c.http.port, 3000);
+  });
+
+  it('parses lists and booleans', () => {
+    const c = loadConfig({
+      CORS_ORIGINS: 'https://a.example, http://localhost:5173',
+      TRUST_PROXY: 'yes',
+      LOG_PRETTY: '0',
+    });
+    assert.deepEqual(c.http.corsOrigins, ['https://a.example', 'http://localhost:5173']);
+    assert.equal(c.http.trustProxy, true);
+    assert.equal(c.log.pretty, false);
+  });
+
+  it('refuses bad values, naming every variable and what is wrong with it', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          PORT: 'abc',
+          DATABASE_URL: 'mysql://x',
+          LOG_LEVEL: 'loud',
+          BODY_LIMIT_BYTES: '10',
+          CORS_ORIGINS: 'https://ok.example/path',
+          REDIS_URL: 'http://nope',
+        }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const names = err.problems.map((p) => p.split(':')[0]);
+        assert.deepEqual(names.sort(), [
+          'BODY_LIMIT_BYTES',
+          'CORS_ORIGINS',
+          'DATABASE_URL',
+          'LOG_LEVEL',
+          'PORT',
+          'REDIS_URL',
+        ]);
+        assert.match(err.message, /PORT: must be a whole number \(got "abc"\)/);
+        return true;
+      },
+    );
+  });
+});
