@@ -87,6 +87,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
   });
+  // While draining, every response closes its connection: a keep-alive socket that carried a
+  // request finishing during the drain would otherwise hold close() open for keepAliveTimeout.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpRequestDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },

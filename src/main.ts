@@ -80,14 +80,19 @@ export async function main(argv: string[], env: Env): Promise<number> {
   const logger = createLogger(config.log);
 
   if (command === 'migrate') {
-    const handle = await openDatabase(config.database, logger);
     try {
-      await handle.migrate();
-      logger.info({ database: describeDatabase(config) }, 'migrations applied');
-    } finally {
-      await handle.close();
+      const handle = await openDatabase(config.database, logger);
+      try {
+        await handle.migrate();
+        logger.info({ database: describeDatabase(config) }, 'migrations applied');
+      } finally {
+        await handle.close();
+      }
+      return 0;
+    } catch (err) {
+      logger.fatal({ err }, 'migration failed');
+      return 1;
     }
-    return 0;
   }
 
   const roles = ROLES_BY_COMMAND[command] ?? [];
