@@ -69,6 +69,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     return503OnClosing: true,
     requestTimeout: 60_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors the router raises before any hook runs (undecodable URL, over-long parameter)
+    // still leave as problem documents.
+    frameworkErrors: (err, req, reply) => sendProblem(reply, req, err),
   });
 
   // Only JSON bodies: text/plain would otherwise reach schemas as a string and blur errors.

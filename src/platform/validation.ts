@@ -17,9 +17,15 @@ export const safeText = (opts: { min?: number; max: number; trim?: boolean }) =>
     .refine((s) => s.isWellFormed(), 'must be well-formed Unicode');
 };
 
-/** Walks a JSON value checking every key and string; returns the first problem found. */
+/**
+ * Walks a JSON value checking types, every key and string; returns the first problem found.
+ * Depth is checked before descending, so hostile nesting cannot exhaust the stack (zod's own
+ * `z.json()` recurses without a bound and overflows near 2,000 levels).
+ */
 function jsonProblem(value: unknown, depth: number, maxDepth: number): string | undefined {
   if (depth > maxDepth) return `nests deeper than ${maxDepth} levels`;
+  if (value === null || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'holds a non-finite number';
   if (typeof value === 'string') {
     if (hasNul(value)) return 'holds a string with a NUL character';
     if (!value.isWellFormed()) return 'holds a string that is not well-formed Unicode';
@@ -32,28 +38,48 @@ function jsonProblem(value: unknown, depth: number, maxDepth: number): string | 
     }
     return undefined;
   }
-  if (value !== null && typeof value === 'object') {
+  if (typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (hasNul(k) || !k.isWellFormed()) return 'holds a key that is not well-formed text';
       const p = jsonProblem(v, depth + 1, maxDepth);
       if (p) return p;
     }
+    return undefined;
   }
-  return undefined;
+  return 'is not a JSON value';
 }
 
+interface JsonBounds {
+  maxBytes: number;
+  maxDepth: number;
+}
+
+function checkJson(value: unknown, opts: JsonBounds, ctx: z.RefinementCtx): void {
+  const problem = jsonProblem(value, 0, opts.maxDepth);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return;
+  }
+  const size = Buffer.byteLength(JSON.stringify(value) ?? '');
+  if (size > opts.maxBytes) ctx.addIssue({ code: 'custom', message: `must be at most ${opts.maxBytes} bytes as JSON` });
+}
+
+/** Any JSON value, bounded in serialized size and depth, safe to store as jsonb. */
+export const boundedJson = (opts: JsonBounds) =>
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'is required' });
+        return;
+      }
+      checkJson(value, opts, ctx);
+    })
+    .meta({ description: `Any JSON value up to ${opts.maxBytes} bytes and ${opts.maxDepth} levels deep` });
+
 /** A free-form JSON object bounded in serialized size and depth, safe to store as jsonb. */
-export const boundedJsonObject = (opts: { maxBytes: number; maxDepth: number }) =>
-  z.record(z.string().max(200), z.json()).superRefine((value, ctx) => {
-    const problem = jsonProblem(value, 0, opts.maxDepth);
-    if (problem) {
-      ctx.addIssue({ code: 'custom', message: problem });
-      return;
-    }
-    const size = Buffer.byteLength(JSON.stringify(value));
-    if (size > opts.maxBytes)
-      ctx.addIssue({ code: 'custom', message: `must be at most ${opts.maxBytes} bytes as JSON` });
-  });
+export const boundedJsonObject = (opts: JsonBounds) =>
+  z.record(z.string().max(200), z.unknown()).superRefine((value, ctx) => checkJson(value, opts, ctx));
 
 /** `limit` for list endpoints: 1–100, default 20. Out of range is a 400, not a silent clamp. */
 export const limitParam = z.coerce.number().int().min(1).max(100).default(20);

@@ -3,6 +3,7 @@ import { after, before, describe } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.ts';
+import type { Config } from '../../src/config.ts';
 import { createTenant } from '../../src/modules/tenants/index.ts';
 import type { ActorContext } from '../../src/platform/context.ts';
 import { createMetrics } from '../../src/platform/telemetry/metrics.ts';
@@ -11,7 +12,7 @@ import { BACKENDS, type Backend, createTestDatabase, isPostgresAvailable, type T
 // Decided once, before any suite is declared: node:test registers subtests synchronously.
 const POSTGRES_AVAILABLE = await isPostgresAvailable();
 
-export const TEST_HTTP = {
+export const TEST_HTTP: Config['http'] = {
   port: 0,
   host: '127.0.0.1',
   bodyLimitBytes: 64 * 1024,
@@ -19,7 +20,7 @@ export const TEST_HTTP = {
   rateLimitPerMinute: 0,
   trustProxy: false,
   publicUrl: undefined,
-} as const;
+};
 
 /** Log lines of one app, kept in memory so tests can assert on them (e.g. no secret leaked). */
 export class LogCapture extends Writable {
@@ -43,7 +44,7 @@ export interface TestApp {
  */
 export async function createTestApp(
   db: TestDatabase,
-  opts: { tenantId?: string; http?: Partial<typeof TEST_HTTP> } = {},
+  opts: { tenantId?: string; http?: Partial<Config['http']> } = {},
 ): Promise<TestApp> {
   const tenantId = opts.tenantId ?? (await createTenant(db.handle.db, { name: 'test' })).id;
   const logs = new LogCapture();

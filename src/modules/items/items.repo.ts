@@ -104,12 +104,16 @@ export async function selectItems(db: Executor, query: ItemQuery): Promise<(Item
     where.push(sql`(${expr}, ${items.id}) ${cmp} (${sortParam(query.sort, query.after.value)}, ${query.after.id})`);
   }
   const order = dir === 'asc' ? [asc(expr), asc(items.id)] : [desc(expr), desc(items.id)];
-  return db
-    .select({ ...columns, sortValue: sql<string>`(${expr})::text` })
-    .from(items)
-    .where(and(...where))
-    .orderBy(...order)
-    .limit(query.limit + 1);
+  return (
+    db
+      // Timestamps leave as ISO 8601 UTC text (precision 3 columns: exact to the millisecond),
+      // the form the cursor check accepts back.
+      .select({ ...columns, sortValue: sortText(query.sort, expr) })
+      .from(items)
+      .where(and(...where))
+      .orderBy(...order)
+      .limit(query.limit + 1)
+  );
 }
 
 function sortExpression(
@@ -138,6 +142,11 @@ function sortExpression(
         dir,
       };
   }
+}
+
+function sortText(sort: ItemSort, expr: SQL): SQL<string> {
+  if (sort.endsWith('At')) return sql<string>`to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  return sql<string>`(${expr})::text`;
 }
 
 /** The cursor's sort value, cast back to the column's type. */

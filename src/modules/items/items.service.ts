@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ActorContext } from '../../platform/context.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { AppError, invalid, notFound } from '../../platform/errors.ts';
-import { newId } from '../../platform/ids.ts';
+import { idPattern, newId } from '../../platform/ids.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../platform/validation.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { CreateItemInput, Item, ItemSort, ListItemsQuery, UpdateItemInput } from './items.dto.ts';
@@ -177,11 +177,29 @@ export async function deleteItem(
 }
 
 const ItemCursor = z.object({
-  s: z.string(),
-  q: z.string().nullable(),
-  v: z.string().max(200),
-  id: z.string().max(64),
+  s: z.string().max(20),
+  q: z.string().max(1000).nullable(),
+  v: z.string().max(400),
+  id: z.string().regex(idPattern('itm')),
 });
+
+/**
+ * A cursor is client-controlled: its sort value is checked for the sort's type here and turned
+ * into a canonical form, so a forged one is a 400 and never reaches SQL as something to cast.
+ */
+function cursorSortValue(sort: ItemSort, v: string): string {
+  if (sort.endsWith('At')) {
+    const ms = Date.parse(v);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(ms)) throw invalidCursor();
+    return new Date(ms).toISOString();
+  }
+  if (sort === 'relevance') {
+    if (!/^-?\d{1,12}(\.\d{1,6})?$/.test(v)) throw invalidCursor();
+    return v;
+  }
+  if (v.includes('\u0000') || !v.isWellFormed()) throw invalidCursor();
+  return v;
+}
 
 export async function listItems(db: Database, ctx: ActorContext, query: ListItemsQuery) {
   const sort: ItemSort = query.sort ?? (query.q ? 'relevance' : '-createdAt');
@@ -194,7 +212,7 @@ export async function listItems(db: Database, ctx: ActorContext, query: ListItem
   if (query.cursor) {
     const c = decodeCursor(query.cursor, ItemCursor);
     if (c.s !== sort || c.q !== (query.q ?? null)) throw invalidCursor();
-    after = { value: c.v, id: c.id };
+    after = { value: cursorSortValue(sort, c.v), id: c.id };
   }
   const rows = await selectItems(db, {
     tenantId: ctx.tenantId,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../platform/db/database.ts';
 import { problems } from '../../platform/http/openapi.ts';
 import { getRequestContext } from '../../platform/http/request-context.ts';
+import { boundedJson } from '../../platform/validation.ts';
 import { getSetting, listSettings, putSetting, resetSetting, updateSettings } from './settings.service.ts';
 
 const SettingSchema = z
@@ -26,9 +27,10 @@ const KeyParams = z.strictObject({
 });
 
 // Values are validated per key by the service, against the registry; the envelope is bounded here.
-const PutBody = z.strictObject({ value: z.json() });
+const settingValue = boundedJson({ maxBytes: 8 * 1024, maxDepth: 8 });
+const PutBody = z.strictObject({ value: settingValue });
 const PatchBody = z
-  .record(z.string().max(100), z.json())
+  .record(z.string().max(100), settingValue)
   .refine((v) => Object.keys(v).length <= 50, 'at most 50 settings at once')
   .describe('Map of setting key to new value; all are applied or none');
 

@@ -72,7 +72,8 @@ describeEachBackend('settings API', (getDb) => {
     for (const [key, value] of cases) {
       const res = await t.app.inject({ method: 'PUT', url: `/api/v1/settings/${key}`, payload: { value } });
       assert.equal(res.statusCode, 400, `${key}=${JSON.stringify(value)}`);
-      assert.equal(res.json().code, 'SETTING_INVALID_VALUE');
+      // A NUL byte is already refused by the envelope's JSON check, the rest by the key's schema.
+      assert.equal(res.json().code, String(value).includes('\u0000') ? 'VALIDATION_FAILED' : 'SETTING_INVALID_VALUE');
       assert.equal(res.json().issues[0].path, 'body.value');
     }
     const after = (await t.app.inject({ url: '/api/v1/settings' })).json();

@@ -84,6 +84,7 @@ export function toAppError(err: unknown): AppError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('INVALID_CONTENT_LENGTH', 'invalid', 'Content-Length does not match the body.');
     case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new AppError('BAD_URL', 'invalid', 'The request URL is malformed.');
   }
@@ -136,5 +137,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   } else if (error.kind !== 'not_found') {
     request.log.info({ code: error.code, status: body.status }, 'request rejected');
   }
+  // Set here too: router errors are answered before the onRequest hook that normally sets it.
+  reply.header('x-request-id', request.id);
   return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
