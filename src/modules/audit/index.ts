@@ -1,3 +1,10 @@
 export { auditRoutes } from './audit.routes.ts';
-export { type AuditEntry, diffChanges, getAuditLog, listAuditLogs, recordAudit } from './audit.service.ts';
+export {
+  type AuditEntry,
+  auditInsertFragment,
+  diffChanges,
+  getAuditLog,
+  listAuditLogs,
+  recordAudit,
+} from './audit.service.ts';
 export { auditLogs } from './audit.table.ts';

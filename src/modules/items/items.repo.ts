@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/database.ts';
+import type { Database, Executor } from '../../platform/db/database.ts';
+import { rawQuery } from '../../platform/db/raw-query.ts';
 import type { ItemSort } from './items.dto.ts';
 import { type ItemRow, type ItemStatus, items } from './items.table.ts';
 
@@ -22,10 +23,77 @@ const columns = {
 };
 export type ItemRecord = Omit<ItemRow, 'searchVector'>;
 
-export async function insertItem(db: Executor, row: Omit<ItemRecord, 'version'>): Promise<ItemRecord> {
-  const [created] = await db.insert(items).values(row).returning(columns);
+/** Hot paths (create, get by id) run fixed SQL through `rawQuery`; this maps its rows. */
+const ITEM_SQL_COLUMNS = 'id, tenant_id, name, description, status, tags, metadata, version, created_at, updated_at';
+
+interface ItemSqlRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string;
+  status: ItemStatus;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  version: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const fromSqlRow = (r: ItemSqlRow): ItemRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  name: r.name,
+  description: r.description,
+  status: r.status,
+  tags: r.tags,
+  metadata: r.metadata,
+  version: r.version,
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
+});
+
+/**
+ * Inserts an item and, in the same statement, the audit row that `audit` describes (see
+ * `auditInsertFragment`): one atomic round trip instead of BEGIN, two INSERTs and COMMIT.
+ */
+export async function insertItemAudited(
+  db: Database,
+  row: Omit<ItemRecord, 'version' | 'updatedAt'>,
+  audit: (firstParam: number) => { text: string; values: unknown[] },
+): Promise<ItemRecord> {
+  const values = [
+    row.id,
+    row.tenantId,
+    row.name,
+    row.description,
+    row.status,
+    row.tags,
+    JSON.stringify(row.metadata),
+    row.createdAt,
+  ];
+  const a = audit(values.length + 1);
+  const [created] = await rawQuery<ItemSqlRow>(db, {
+    name: 'items_insert_audited',
+    text: `with ins as (
+        insert into items (id, tenant_id, name, description, status, tags, metadata, created_at, updated_at)
+        values ($1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $8::timestamptz)
+        returning ${ITEM_SQL_COLUMNS}
+      ), audit as (${a.text})
+      select * from ins`,
+    values: [...values, ...a.values],
+  });
   if (!created) throw new Error('insert returned no row');
-  return created;
+  return fromSqlRow(created);
+}
+
+/** Reads one item by id (the GET hot path), as a prepared statement on PostgreSQL. */
+export async function findItemById(db: Database, tenantId: string, id: string): Promise<ItemRecord | undefined> {
+  const [row] = await rawQuery<ItemSqlRow>(db, {
+    name: 'items_find_by_id',
+    text: `select ${ITEM_SQL_COLUMNS} from items where tenant_id = $1 and id = $2`,
+    values: [tenantId, id],
+  });
+  return row && fromSqlRow(row);
 }
 
 export async function findItem(

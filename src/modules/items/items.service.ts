@@ -4,15 +4,16 @@ import type { Database } from '../../platform/db/database.ts';
 import { AppError, invalid, notFound } from '../../platform/errors.ts';
 import { idPattern, newId } from '../../platform/ids.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../platform/validation.ts';
-import { recordAudit } from '../audit/index.ts';
+import { auditInsertFragment, recordAudit } from '../audit/index.ts';
 import type { CreateItemInput, Item, ItemSort, ListItemsQuery, UpdateItemInput } from './items.dto.ts';
 import {
   countItemsByStatusRows,
   deleteItemRow,
   findItem,
+  findItemById,
   type ItemChanges,
   type ItemRecord,
-  insertItem,
+  insertItemAudited,
   selectItems,
   updateItemRow,
 } from './items.repo.ts';
@@ -44,9 +45,14 @@ const itemNotFound = (id: string) => notFound('ITEM_NOT_FOUND', `No item ${id} i
 
 export async function createItem(db: Database, ctx: ActorContext, input: CreateItemInput): Promise<Item> {
   const now = new Date();
-  return db.transaction(async (tx) => {
-    const row = await insertItem(tx, {
-      id: newId('itm', now.getTime()),
+  const id = newId('itm', now.getTime());
+  // Everything the creation audit records is known before the insert (version starts at 1),
+  // so the item and its audit entry are written by one atomic statement.
+  const after = auditView({ ...input, id, version: 1, createdAt: '', updatedAt: '' });
+  const row = await insertItemAudited(
+    db,
+    {
+      id,
       tenantId: ctx.tenantId,
       name: input.name,
       description: input.description,
@@ -54,21 +60,15 @@ export async function createItem(db: Database, ctx: ActorContext, input: CreateI
       tags: input.tags,
       metadata: input.metadata,
       createdAt: now,
-      updatedAt: now,
-    });
-    const item = toItem(row);
-    await recordAudit(tx, ctx, {
-      action: 'item.created',
-      targetType: 'item',
-      targetId: item.id,
-      after: auditView(item),
-    });
-    return item;
-  });
+    },
+    (firstParam) =>
+      auditInsertFragment(ctx, { action: 'item.created', targetType: 'item', targetId: id, after }, 'ins', firstParam),
+  );
+  return toItem(row);
 }
 
 export async function getItem(db: Database, ctx: ActorContext, id: string): Promise<Item> {
-  const row = await findItem(db, ctx.tenantId, id);
+  const row = await findItemById(db, ctx.tenantId, id);
   if (!row) throw itemNotFound(id);
   return toItem(row);
 }

@@ -1,0 +1,647 @@
+/**
+ * `npm run bench:api` — HTTP throughput and latency of Switchyard's item routes against a bare
+ * Fastify baseline running the same single SQL statement on the same database (see README.md).
+ *
+ * For each database (PGlite, PostgreSQL) and each server (Switchyard, bare) this starts the server
+ * as a child process on a fresh, migrated database, seeds items, then loads
+ * `GET /api/v1/items/:id` and `POST /api/v1/items` with autocannon from this process: a warm-up,
+ * then the measured run. Variants run one after another, never concurrently. Every load targets
+ * 127.0.0.1 and is bounded by time.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const HOST = '127.0.0.1';
+/** The ratio Switchyard/bare the issue asks for on PostgreSQL. */
+const TARGET_RATIO = 0.7;
+
+const DATABASES = ['pglite', 'postgres'] as const;
+const SERVERS = ['switchyard', 'bare'] as const;
+const ROUTES = ['get', 'post'] as const;
+type DatabaseKind = (typeof DATABASES)[number];
+type ServerKind = (typeof SERVERS)[number];
+type RouteKind = (typeof ROUTES)[number];
+
+const ROUTE_LABEL: Record<RouteKind, string> = { get: 'GET /api/v1/items/:id', post: 'POST /api/v1/items' };
+const SERVER_LABEL: Record<ServerKind, string> = { switchyard: 'Switchyard', bare: 'bare Fastify' };
+const DATABASE_LABEL: Record<DatabaseKind, string> = { pglite: 'PGlite', postgres: 'PostgreSQL' };
+
+const USAGE = `Usage: npm run bench:api -- [options]
+
+  --duration <s>      seconds per measured run (default 8)
+  --warmup <s>        seconds of warm-up load before each measured run (default 2)
+  --connections <n>   concurrent autocannon connections (default 20)
+  --seed <n>          items created before the GET runs (default 200)
+  --db <list>         pglite,postgres (default both)
+  --smoke             1 s runs and 1 s warm-ups: checks that everything works, not how fast
+  --cpu-prof          profile each server process (.cpuprofile files under bench/results/profiles-*/)
+  -h, --help          this help
+
+PostgreSQL: BENCH_DATABASE_URL (default ${DEFAULT_ADMIN_URL}) names an admin connection; each
+server gets a fresh database created there and dropped afterwards.`;
+
+interface Options {
+  duration: number;
+  warmup: number;
+  connections: number;
+  seed: number;
+  databases: DatabaseKind[];
+  smoke: boolean;
+  cpuProf: boolean;
+}
+
+function parseOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      seed: { type: 'string' },
+      db: { type: 'string' },
+      smoke: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const int = (name: string, raw: string | undefined, fallback: number, min: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min} (got ${raw})`);
+    return n;
+  };
+  const databases = (values.db ?? DATABASES.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const d of databases) {
+    if (!(DATABASES as readonly string[]).includes(d)) throw new Error(`--db: unknown database ${d}`);
+  }
+  return {
+    duration: values.smoke ? 1 : int('duration', values.duration, 8, 1),
+    warmup: values.smoke ? 1 : int('warmup', values.warmup, 2, 0),
+    connections: int('connections', values.connections, 20, 1),
+    seed: int('seed', values.seed, values.smoke ? 50 : 200, 1),
+    databases: databases as DatabaseKind[],
+    smoke: values.smoke,
+    cpuProf: values['cpu-prof'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clean-up: child processes, temporary directories and databases, also on Ctrl-C.
+
+const cleanups = new Set<() => Promise<void>>();
+
+async function runCleanups(): Promise<void> {
+  for (const fn of [...cleanups].reverse()) {
+    cleanups.delete(fn);
+    try {
+      await fn();
+    } catch (err) {
+      process.stderr.write(`clean-up failed: ${String(err)}\n`);
+    }
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping servers and removing benchmark databases…\n`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
+interface PreparedDatabase {
+  /** Environment telling a server (and `switchyard migrate`) which database to open. */
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL is unreachable at ${redact(adminUrl)} (${String(err)}). Start it, set BENCH_DATABASE_URL, or run with --db pglite.`,
+    );
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function prepareDatabase(kind: DatabaseKind, adminUrl: string): Promise<PreparedDatabase> {
+  if (kind === 'pglite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-'));
+    return {
+      env: { SWITCHYARD_DATA_DIR: dir },
+      dispose: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `switchyard_bench_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (c) => c.query(`create database "${name}"`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    dispose: async () => {
+      await withAdmin(adminUrl, (c) => c.query(`drop database if exists "${name}" with (force)`));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server processes
+
+/** Variables a server reads; the inherited environment must not leak its own into a variant. */
+const SERVER_VARIABLES = ['PORT', 'HOST', 'DATABASE_URL', 'SWITCHYARD_DATA_DIR', 'LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE'];
+
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SERVER_VARIABLES) delete env[name];
+  return { ...env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', ...extra };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+class ServerProcess {
+  private output = '';
+  private readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly label: string,
+    readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-8_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static spawn(label: string, nodeArgs: string[], env: NodeJS.ProcessEnv): ServerProcess {
+    const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    return new ServerProcess(label, child);
+  }
+
+  get tail(): string {
+    return this.output.trim();
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the exit code; rejects when the process outlives `timeoutMs`. */
+  async wait(timeoutMs: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.exited,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${this.label} still running after ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async waitReady(baseUrl: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`${this.label} exited during start-up:\n${this.tail}`);
+      try {
+        const res = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.label} not ready within ${timeoutMs} ms:\n${this.tail}`);
+  }
+
+  /** SIGTERM, then the exit code; SIGKILL if the process ignores it for 20 s. */
+  async stop(): Promise<number | null> {
+    if (!this.running) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    try {
+      return await this.wait(20_000);
+    } catch {
+      this.child.kill('SIGKILL');
+      return this.wait(5_000);
+    }
+  }
+}
+
+/**
+ * CPU seconds (user + system, all threads) a child has used so far, from /proc; undefined where
+ * there is no /proc (macOS). Lets the report show server CPU per request, which is steadier than
+ * req/s on a small machine where the load generator and PostgreSQL compete for the same cores.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on every Linux architecture Node supports. */
+const CLOCK_TICKS = 100;
+
+async function migrate(env: NodeJS.ProcessEnv): Promise<void> {
+  const proc = ServerProcess.spawn('switchyard migrate', ['bin/switchyard.mjs', 'migrate'], env);
+  const code = await proc.wait(120_000);
+  if (code !== 0) throw new Error(`switchyard migrate exited with ${code}:\n${proc.tail}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+let bodyCounter = 0;
+const createBody = () => {
+  bodyCounter += 1;
+  return JSON.stringify({
+    name: `Bench item ${bodyCounter} ${randomBytes(4).toString('hex')}`,
+    tags: ['bench', `batch-${bodyCounter % 10}`],
+    metadata: { source: 'bench', n: bodyCounter },
+  });
+};
+
+/** Creates `count` items through the server under test, ten at a time; returns their ids. */
+async function seedItems(baseUrl: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      const res = await fetch(`${baseUrl}/api/v1/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: createBody(),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = (await res.json()) as { id?: unknown };
+      if (res.status !== 201 || typeof body.id !== 'string') {
+        throw new Error(`seeding: POST /api/v1/items answered ${res.status} ${JSON.stringify(body)}`);
+      }
+      ids.push(body.id);
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, worker));
+  // Both servers must actually serve what the GET run asks for.
+  const probe = await fetch(`${baseUrl}/api/v1/items/${ids[0]}`, { signal: AbortSignal.timeout(10_000) });
+  const item = (await probe.json()) as { id?: unknown };
+  if (probe.status !== 200 || item.id !== ids[0]) {
+    throw new Error(`seeding: GET /api/v1/items/${ids[0]} answered ${probe.status} ${JSON.stringify(item)}`);
+  }
+  return ids;
+}
+
+function loadRequest(route: RouteKind, ids: string[]): autocannon.Request {
+  if (route === 'get') {
+    return {
+      method: 'GET',
+      setupRequest: (req) => {
+        req.path = `/api/v1/items/${ids[Math.floor(Math.random() * ids.length)]}`;
+        return req;
+      },
+    };
+  }
+  return {
+    method: 'POST',
+    path: '/api/v1/items',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (req) => {
+      req.body = createBody();
+      return req;
+    },
+  };
+}
+
+function load(baseUrl: string, route: RouteKind, ids: string[], seconds: number, connections: number) {
+  return autocannon({
+    url: baseUrl,
+    connections,
+    duration: seconds,
+    requests: [loadRequest(route, ids)],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One variant: a server on a fresh database, both routes.
+
+interface Measurement {
+  database: DatabaseKind;
+  server: ServerKind;
+  route: RouteKind;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Server process CPU time per answered request, in microseconds (Linux only). */
+  serverCpuUsPerRequest: number | undefined;
+  /** Connection errors (timeouts included) plus non-2xx answers. */
+  failures: number;
+  raw: autocannon.Result;
+}
+
+async function benchVariant(
+  database: DatabaseKind,
+  server: ServerKind,
+  options: Options,
+  adminUrl: string,
+  profileDir: string | undefined,
+): Promise<Measurement[]> {
+  const label = `${DATABASE_LABEL[database]} / ${SERVER_LABEL[server]}`;
+  const prepared = await prepareDatabase(database, adminUrl);
+  cleanups.add(prepared.dispose);
+  let proc: ServerProcess | undefined;
+  const stopProc = async () => {
+    await proc?.stop();
+  };
+  try {
+    const port = await freePort();
+    const env = childEnv({ ...prepared.env, PORT: String(port), HOST });
+    const profile = profileDir
+      ? // One directory per variant: Node writes a profile per thread (tsx's loader has its own).
+        ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${database}-${server}`)}`]
+      : [];
+    let args: string[];
+    if (server === 'switchyard') {
+      // `start` migrates the fresh database before serving, like a first deployment.
+      args = [...profile, 'bin/switchyard.mjs', 'start'];
+    } else {
+      await migrate(env);
+      args = [...profile, '--import', 'tsx', 'bench/bare-server.ts'];
+    }
+    const started = performance.now();
+    proc = ServerProcess.spawn(label, args, env);
+    cleanups.add(stopProc);
+    const baseUrl = `http://${HOST}:${port}`;
+    await proc.waitReady(baseUrl, 120_000);
+    const ids = await seedItems(baseUrl, options.seed);
+    log(`${label}: ready in ${Math.round(performance.now() - started)} ms, ${ids.length} items seeded`);
+
+    const measurements: Measurement[] = [];
+    for (const route of ROUTES) {
+      if (options.warmup > 0) await load(baseUrl, route, ids, options.warmup, options.connections);
+      const cpuBefore = cpuSeconds(proc.child.pid);
+      const raw = await load(baseUrl, route, ids, options.duration, options.connections);
+      const cpuAfter = cpuSeconds(proc.child.pid);
+      const answered = raw['2xx'] + raw.non2xx;
+      const m: Measurement = {
+        database,
+        server,
+        route,
+        reqPerSec: raw.requests.average,
+        p50Ms: raw.latency.p50,
+        p99Ms: raw.latency.p99,
+        failures: raw.errors + raw.non2xx,
+        serverCpuUsPerRequest:
+          cpuBefore !== undefined && cpuAfter !== undefined && answered > 0
+            ? Math.round(((cpuAfter - cpuBefore) * 1e6) / answered)
+            : undefined,
+        raw,
+      };
+      measurements.push(m);
+      log(
+        `${label}: ${ROUTE_LABEL[route]}: ${fmt(m.reqPerSec, 0)} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms` +
+          (m.serverCpuUsPerRequest === undefined ? '' : `, ${m.serverCpuUsPerRequest} µs server CPU/req`) +
+          (m.failures ? `, ${m.failures} errors/non-2xx` : ''),
+      );
+    }
+    const code = await proc.stop();
+    if (code !== 0) log(`${label}: server exited with ${code}:\n${proc.tail}`);
+    return measurements;
+  } finally {
+    await stopProc();
+    cleanups.delete(stopProc);
+    await prepared.dispose();
+    cleanups.delete(prepared.dispose);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const fmt = (n: number, digits: number) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function table(header: string[], rows: string[][], rightAligned: number): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i >= rightAligned ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i >= rightAligned ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+interface Ratio {
+  database: DatabaseKind;
+  route: RouteKind;
+  switchyard: number;
+  bare: number;
+  ratio: number;
+  /** Server CPU per request, Switchyard divided by bare (how many times the work). */
+  cpuFactor: number | undefined;
+}
+
+function ratios(measurements: Measurement[]): Ratio[] {
+  const out: Ratio[] = [];
+  for (const database of DATABASES) {
+    for (const route of ROUTES) {
+      const find = (server: ServerKind) =>
+        measurements.find((m) => m.database === database && m.route === route && m.server === server);
+      const s = find('switchyard');
+      const b = find('bare');
+      if (s && b) {
+        out.push({
+          database,
+          route,
+          switchyard: s.reqPerSec,
+          bare: b.reqPerSec,
+          ratio: b.reqPerSec > 0 ? s.reqPerSec / b.reqPerSec : 0,
+          cpuFactor:
+            s.serverCpuUsPerRequest && b.serverCpuUsPerRequest
+              ? s.serverCpuUsPerRequest / b.serverCpuUsPerRequest
+              : undefined,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function report(measurements: Measurement[], computed: Ratio[]): string {
+  const main = table(
+    ['database', 'route', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors/non-2xx'],
+    [...measurements]
+      .sort(
+        (a, b) =>
+          DATABASES.indexOf(a.database) - DATABASES.indexOf(b.database) ||
+          ROUTES.indexOf(a.route) - ROUTES.indexOf(b.route) ||
+          SERVERS.indexOf(a.server) - SERVERS.indexOf(b.server),
+      )
+      .map((m) => [
+        DATABASE_LABEL[m.database],
+        ROUTE_LABEL[m.route],
+        SERVER_LABEL[m.server],
+        fmt(m.reqPerSec, 0),
+        String(m.p50Ms),
+        String(m.p99Ms),
+        m.serverCpuUsPerRequest === undefined ? 'n/a' : fmt(m.serverCpuUsPerRequest, 0),
+        String(m.failures),
+      ]),
+    3,
+  );
+  const ratioTable = table(
+    ['database', 'route', 'Switchyard req/s', 'bare req/s', 'ratio Switchyard/bare', 'server CPU/req ×'],
+    computed.map((r) => {
+      const note = r.database === 'postgres' && r.ratio < TARGET_RATIO ? ` (below ${TARGET_RATIO} target)` : '';
+      return [
+        DATABASE_LABEL[r.database],
+        ROUTE_LABEL[r.route],
+        fmt(r.switchyard, 0),
+        fmt(r.bare, 0),
+        `${r.ratio.toFixed(2)}${note}`,
+        r.cpuFactor === undefined ? 'n/a' : `${r.cpuFactor.toFixed(1)}×`,
+      ];
+    }),
+    2,
+  );
+  return `${main}\n\n${ratioTable}\n`;
+}
+
+async function postgresVersion(adminUrl: string): Promise<string | undefined> {
+  return withAdmin(adminUrl, async (c) => {
+    const res = await c.query<{ server_version: string }>('show server_version');
+    return res.rows[0]?.server_version;
+  });
+}
+
+function packageVersion(name: string): string | undefined {
+  try {
+    const file = path.join(ROOT, 'node_modules', name, 'package.json');
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  let options: Options | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (!options) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const meta = {
+    date: startedAt.toISOString(),
+    cores: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    packages: {
+      fastify: packageVersion('fastify'),
+      pg: packageVersion('pg'),
+      '@electric-sql/pglite': packageVersion('@electric-sql/pglite'),
+      'drizzle-orm': packageVersion('drizzle-orm'),
+      autocannon: packageVersion('autocannon'),
+    },
+    postgres: options.databases.includes('postgres') ? await postgresVersion(adminUrl) : undefined,
+    options,
+  };
+  log(
+    `bench:api — ${meta.cores} cores, Node ${meta.node}, ${options.connections} connections, ` +
+      `${options.warmup} s warm-up + ${options.duration} s per run${options.smoke ? ' (smoke)' : ''}`,
+  );
+  if (meta.cores < 4) {
+    log(`note: ${meta.cores} cores — server, load generator and PostgreSQL share them; compare ratios, not absolutes`);
+  }
+
+  const profileDir = options.cpuProf ? path.join(RESULTS_DIR, `profiles-${stamp}`) : undefined;
+  const measurements: Measurement[] = [];
+  for (const database of options.databases) {
+    for (const server of SERVERS) {
+      measurements.push(...(await benchVariant(database, server, options, adminUrl, profileDir)));
+    }
+  }
+
+  const computed = ratios(measurements);
+  process.stdout.write(`\n${report(measurements, computed)}`);
+
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${stamp}.json`);
+  fs.writeFileSync(file, `${JSON.stringify({ meta, measurements, ratios: computed }, null, 2)}\n`);
+  log(
+    `\nraw results: ${path.relative(ROOT, file)}${profileDir ? `\nCPU profiles: ${path.relative(ROOT, profileDir)}` : ''}`,
+  );
+
+  // Correctness, not speed: every run must have been answered with 2xx only.
+  const broken = measurements.filter((m) => m.failures > 0 || m.raw['2xx'] === 0);
+  if (broken.length > 0) {
+    log(`FAILED: ${broken.length} run(s) had errors, non-2xx answers or no successful request`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  async (code) => {
+    await runCleanups();
+    process.exitCode = code;
+  },
+  async (err: unknown) => {
+    process.stderr.write(`bench:api failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await runCleanups();
+    process.exitCode = 1;
+  },
+);
