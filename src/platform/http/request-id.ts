@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { pooledRandomBytes } from '../ids.ts';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -10,5 +10,5 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function genRequestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   if (typeof given === 'string' && SAFE_ID.test(given)) return given;
-  return `req_${randomBytes(12).toString('base64url')}`;
+  return `req_${pooledRandomBytes(12).toString('base64url')}`;
 }
