@@ -142,6 +142,7 @@ async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise
   } catch (err) {
     throw new Error(
       `PostgreSQL is unreachable at ${redact(adminUrl)} (${String(err)}). Start it, set BENCH_DATABASE_URL, or run with --db pglite.`,
+      { cause: err },
     );
   }
   try {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.ts';
 import type { Config } from '../config.ts';
@@ -32,9 +33,8 @@ export async function pendingMigrations(handle: DatabaseHandle): Promise<number>
   const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
     entries: unknown[];
   };
-  let applied = 0;
+  let applied: number;
   try {
-    const { sql } = await import('drizzle-orm');
     const result = (await handle.db.execute(
       sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
     )) as unknown as {

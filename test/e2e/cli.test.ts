@@ -117,21 +117,24 @@ describe('switchyard CLI end to end', () => {
     await restartRoundTrip(t, cliEnv({ SWITCHYARD_DATA_DIR: dataDir }), 'pglite');
   });
 
-  test('start on PostgreSQL keeps items, settings and audit logs across a clean SIGTERM restart', {
-    skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL not reachable (set TEST_DATABASE_URL)',
-  }, async (t) => {
-    let db: TestDatabase | undefined;
-    t.after(async () => {
-      await killAll();
-      await db?.dispose();
-    });
-    db = await createTestDatabase('postgres');
-    assert.ok(db.url);
-    const dataDir = makeDataDir();
-    await restartRoundTrip(t, cliEnv({ SWITCHYARD_DATA_DIR: dataDir, DATABASE_URL: db.url }), 'postgres');
-    // PostgreSQL mode must not open an embedded database in the data dir.
-    assert.equal(fs.existsSync(path.join(dataDir, 'pgdata')), false, 'no PGlite data dir with DATABASE_URL');
-  });
+  test(
+    'start on PostgreSQL keeps items, settings and audit logs across a clean SIGTERM restart',
+    {
+      skip: POSTGRES_AVAILABLE ? false : 'PostgreSQL not reachable (set TEST_DATABASE_URL)',
+    },
+    async (t) => {
+      const db: TestDatabase = await createTestDatabase('postgres');
+      t.after(async () => {
+        await killAll();
+        await db.dispose();
+      });
+      assert.ok(db.url);
+      const dataDir = makeDataDir();
+      await restartRoundTrip(t, cliEnv({ SWITCHYARD_DATA_DIR: dataDir, DATABASE_URL: db.url }), 'postgres');
+      // PostgreSQL mode must not open an embedded database in the data dir.
+      assert.equal(fs.existsSync(path.join(dataDir, 'pgdata')), false, 'no PGlite data dir with DATABASE_URL');
+    },
+  );
 
   test('SIGTERM during a burst of writes answers every accepted request and exits 0', async (t) => {
     const dataDir = makeDataDir();

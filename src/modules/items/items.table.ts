@@ -17,7 +17,10 @@ export const items = pgTable(
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     status: text('status', { enum: ITEM_STATUSES }).notNull().default('active'),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     /** Optimistic concurrency: bumped by every update; clients send it back as If-Match. */
     version: integer('version').notNull().default(1),

@@ -37,6 +37,7 @@ export function acquireDirLock(file: string): DirLock {
         throw new Error(
           `The embedded database at ${file.replace(/\.lock$/, '')} is in use by process ${holder}. ` +
             'Only one process can open it; stop the other one, or set DATABASE_URL to share PostgreSQL.',
+          { cause: err },
         );
       }
       fs.rmSync(file, { force: true });
