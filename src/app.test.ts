@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, describeEachBackend, type TestApp } from '../test/support/app.ts';
 
@@ -264,6 +265,19 @@ describeEachBackend('HTTP edges', (getDb) => {
       'POST /items documents a JSON body',
     );
     assert.ok(doc.components?.schemas?.Problem, 'the Problem schema is a component');
+    assert.ok(
+      doc.paths['/api/v1/items'].post.responses['400'].content['application/problem+json'],
+      'errors are documented as application/problem+json',
+    );
+  });
+
+  it('publishes a document that validates against the OpenAPI 3.1 schema', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json();
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    assert.equal(validator.version, '3.1');
+    assert.deepEqual(result.errors ?? [], []);
+    assert.equal(result.valid, true);
   });
 
   it('serves the API docs as HTML', async () => {

@@ -2,9 +2,25 @@ import { ProblemSchema } from './problem.ts';
 
 type ProblemStatus = 400 | 404 | 409 | 412 | 413 | 415 | 429 | 503;
 
+const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
+  400: 'Invalid request: see `code` and `issues`',
+  404: 'Not found',
+  409: 'Conflict',
+  412: 'Precondition failed (stale If-Match)',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  429: 'Rate limited',
+  503: 'Unavailable',
+};
+
+const problemResponse = (status: ProblemStatus) => ({
+  description: PROBLEM_DESCRIPTIONS[status],
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
 /** Problem responses for a route's OpenAPI entry: `response: { 200: X, ...problems(400, 404) }`. */
-export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S, typeof ProblemSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ProblemSchema])) as Record<S, typeof ProblemSchema>;
+export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S, ReturnType<typeof problemResponse>> {
+  return Object.fromEntries(statuses.map((s) => [s, problemResponse(s)])) as Record<S, ReturnType<typeof problemResponse>>;
 }
 
 /** Strong ETag for a resource version: `"3"`. */
