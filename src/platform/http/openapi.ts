@@ -20,7 +20,10 @@ const problemResponse = (status: ProblemStatus) => ({
 
 /** Problem responses for a route's OpenAPI entry: `response: { 200: X, ...problems(400, 404) }`. */
 export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S, ReturnType<typeof problemResponse>> {
-  return Object.fromEntries(statuses.map((s) => [s, problemResponse(s)])) as Record<S, ReturnType<typeof problemResponse>>;
+  return Object.fromEntries(statuses.map((s) => [s, problemResponse(s)])) as Record<
+    S,
+    ReturnType<typeof problemResponse>
+  >;
 }
 
 /** Strong ETag for a resource version: `"3"`. */
