@@ -298,6 +298,38 @@ describeEachBackend('HTTP edges', (getDb) => {
   });
 });
 
+describeEachBackend('logs', (getDb) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(getDb());
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  it('tags every line of a request with its request id and never writes credentials', async () => {
+    const canary = 'canary-secret-7f3a9c';
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: { 'x-request-id': 'log-test-1', authorization: `Bearer ${canary}`, cookie: `session=${canary}` },
+      payload: { name: 'Logged', metadata: { note: 'hello' } },
+    });
+    assert.equal(res.statusCode, 201);
+    await t.app.inject({ url: '/api/v1/items/not-an-id', headers: { 'x-request-id': 'log-test-2' } });
+
+    const lines = t.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const first = lines.filter((l) => l.requestId === 'log-test-1');
+    assert.ok(first.length >= 2, 'incoming request and request completed lines carry the id');
+    const second = lines.filter((l) => l.requestId === 'log-test-2');
+    assert.ok(
+      second.some((l) => l.code === 'VALIDATION_FAILED'),
+      'the rejection is logged with its code and request id',
+    );
+    for (const line of t.logs.lines) assert.ok(!line.includes(canary), `a log line leaked a credential: ${line}`);
+  });
+});
+
 describeEachBackend('metrics', (getDb) => {
   let t: TestApp;
   before(async () => {

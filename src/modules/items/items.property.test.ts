@@ -382,20 +382,36 @@ describeEachBackend('items API under generated input', (getDb) => {
       payload: toJson(body),
     });
 
+  /**
+   * Sends a body and checks the rejection contract: never a 5xx, a 4xx is a problem document and
+   * leaves the database exactly as it was. Returns the response and the snapshot taken before it
+   * when it was accepted.
+   */
+  async function sendExpectingNoChangeOnReject(
+    what: string,
+    method: 'POST' | 'PATCH',
+    url: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    const beforeSnap = await snapshot(getDb(), t.tenantId);
+    const res = await sendJson(method, url, body, headers);
+    assertNot5xx(what, res);
+    if (res.statusCode < 400) return { res, beforeSnap };
+    assertProblem(what, res);
+    assert.deepEqual(
+      await snapshot(getDb(), t.tenantId),
+      beforeSnap,
+      `${what}: a rejected request changed the database`,
+    );
+    return undefined;
+  }
+
   /** POSTs a body; a rejection must leave the database as it was, an acceptance must store the body. */
   async function checkCreate(what: string, body: unknown, mustReject: boolean) {
-    const beforeSnap = await snapshot(getDb(), t.tenantId);
-    const res = await sendJson('POST', '/api/v1/items', body);
-    assertNot5xx(what, res);
-    if (res.statusCode >= 400) {
-      assertProblem(what, res);
-      assert.deepEqual(
-        await snapshot(getDb(), t.tenantId),
-        beforeSnap,
-        `${what}: a rejected create changed the database`,
-      );
-      return;
-    }
+    const accepted = await sendExpectingNoChangeOnReject(what, 'POST', '/api/v1/items', body);
+    if (!accepted) return;
+    const { res, beforeSnap } = accepted;
     assert.ok(!mustReject, describeRequest(`${what}: an invalid body was accepted`, res));
     assert.equal(res.statusCode, 201, describeRequest(what, res));
     assert.ok(body !== null && typeof body === 'object' && !Array.isArray(body), 'only an object can be accepted');
@@ -567,18 +583,9 @@ describeEachBackend('items API under generated input', (getDb) => {
         const url = `/api/v1/items/${encodeURIComponent(id.toWellFormed())}`;
         const what = `PATCH ${url} (${label}) if-match=${JSON.stringify(headerValue)} ${preview(body)}`;
 
-        const beforeSnap = await snapshot(getDb(), t.tenantId);
-        const res = await sendJson('PATCH', url, body, headers);
-        assertNot5xx(what, res);
-        if (res.statusCode >= 400) {
-          assertProblem(what, res);
-          assert.deepEqual(
-            await snapshot(getDb(), t.tenantId),
-            beforeSnap,
-            `${what}: a rejected update changed the database`,
-          );
-          return;
-        }
+        const accepted = await sendExpectingNoChangeOnReject(what, 'PATCH', url, body, headers);
+        if (!accepted) return;
+        const { res, beforeSnap } = accepted;
         assert.ok(!mustReject, describeRequest(`${what}: an invalid update was accepted`, res));
         assert.equal(res.statusCode, 200, describeRequest(what, res));
         assert.equal(id, own, 'only the existing item can be updated');
