@@ -307,8 +307,32 @@ const createBody = () => {
   });
 };
 
+/**
+ * Switchyard authenticates every API request, so the bench signs up (an owner of a fresh tenant)
+ * and sends the access token. The bare server ignores credentials; it gets a header of the same
+ * size so both parse the same bytes.
+ */
+async function authHeaders(server: ServerKind, baseUrl: string): Promise<Record<string, string>> {
+  if (server === 'bare') return { authorization: `Bearer ${'x'.repeat(330)}` };
+  const res = await fetch(`${baseUrl}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `bench-${process.pid}@example.test`,
+      password: 'quiet harbour lantern 7 orbit',
+      name: 'Bench',
+      organizationName: 'Bench',
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { accessToken?: string };
+  if (res.status !== 201 || !body.accessToken)
+    throw new Error(`sign-up answered ${res.status} ${JSON.stringify(body)}`);
+  return { authorization: `Bearer ${body.accessToken}` };
+}
+
 /** Creates `count` items through the server under test, ten at a time; returns their ids. */
-async function seedItems(baseUrl: string, count: number): Promise<string[]> {
+async function seedItems(baseUrl: string, count: number, auth: Record<string, string>): Promise<string[]> {
   const ids: string[] = [];
   let next = 0;
   const worker = async () => {
@@ -316,7 +340,7 @@ async function seedItems(baseUrl: string, count: number): Promise<string[]> {
       next += 1;
       const res = await fetch(`${baseUrl}/api/v1/items`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth },
         body: createBody(),
         signal: AbortSignal.timeout(10_000),
       });
@@ -329,7 +353,10 @@ async function seedItems(baseUrl: string, count: number): Promise<string[]> {
   };
   await Promise.all(Array.from({ length: 10 }, worker));
   // Both servers must actually serve what the GET run asks for.
-  const probe = await fetch(`${baseUrl}/api/v1/items/${ids[0]}`, { signal: AbortSignal.timeout(10_000) });
+  const probe = await fetch(`${baseUrl}/api/v1/items/${ids[0]}`, {
+    headers: auth,
+    signal: AbortSignal.timeout(10_000),
+  });
   const item = (await probe.json()) as { id?: unknown };
   if (probe.status !== 200 || item.id !== ids[0]) {
     throw new Error(`seeding: GET /api/v1/items/${ids[0]} answered ${probe.status} ${JSON.stringify(item)}`);
@@ -337,10 +364,11 @@ async function seedItems(baseUrl: string, count: number): Promise<string[]> {
   return ids;
 }
 
-function loadRequest(route: RouteKind, ids: string[]): autocannon.Request {
+function loadRequest(route: RouteKind, ids: string[], auth: Record<string, string>): autocannon.Request {
   if (route === 'get') {
     return {
       method: 'GET',
+      headers: auth,
       setupRequest: (req) => {
         req.path = `/api/v1/items/${ids[Math.floor(Math.random() * ids.length)]}`;
         return req;
@@ -350,7 +378,7 @@ function loadRequest(route: RouteKind, ids: string[]): autocannon.Request {
   return {
     method: 'POST',
     path: '/api/v1/items',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     setupRequest: (req) => {
       req.body = createBody();
       return req;
@@ -358,12 +386,19 @@ function loadRequest(route: RouteKind, ids: string[]): autocannon.Request {
   };
 }
 
-function load(baseUrl: string, route: RouteKind, ids: string[], seconds: number, connections: number) {
+function load(
+  baseUrl: string,
+  route: RouteKind,
+  ids: string[],
+  auth: Record<string, string>,
+  seconds: number,
+  connections: number,
+) {
   return autocannon({
     url: baseUrl,
     connections,
     duration: seconds,
-    requests: [loadRequest(route, ids)],
+    requests: [loadRequest(route, ids, auth)],
   });
 }
 
@@ -418,14 +453,15 @@ async function benchVariant(
     cleanups.add(stopProc);
     const baseUrl = `http://${HOST}:${port}`;
     await proc.waitReady(baseUrl, 120_000);
-    const ids = await seedItems(baseUrl, options.seed);
+    const auth = await authHeaders(server, baseUrl);
+    const ids = await seedItems(baseUrl, options.seed, auth);
     log(`${label}: ready in ${Math.round(performance.now() - started)} ms, ${ids.length} items seeded`);
 
     const measurements: Measurement[] = [];
     for (const route of ROUTES) {
-      if (options.warmup > 0) await load(baseUrl, route, ids, options.warmup, options.connections);
+      if (options.warmup > 0) await load(baseUrl, route, ids, auth, options.warmup, options.connections);
       const cpuBefore = cpuSeconds(proc.child.pid);
-      const raw = await load(baseUrl, route, ids, options.duration, options.connections);
+      const raw = await load(baseUrl, route, ids, auth, options.duration, options.connections);
       const cpuAfter = cpuSeconds(proc.child.pid);
       const answered = raw['2xx'] + raw.non2xx;
       const m: Measurement = {

@@ -11,15 +11,22 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { Config } from './config.ts';
+import type { AuthConfig, Config } from './config.ts';
 import { auditRoutes } from './modules/audit/index.ts';
 import { type HealthCheck, healthRoutes } from './modules/health/index.ts';
+import {
+  authenticate,
+  authRoutes,
+  createAuthCache,
+  publicAuthRoutes,
+  type TokenKeys,
+} from './modules/identity/index.ts';
 import { itemsRoutes } from './modules/items/index.ts';
 import { settingsRoutes } from './modules/settings/index.ts';
 import { statsRoutes } from './modules/stats/index.ts';
-import { BOOTSTRAP_TENANT_ID } from './modules/tenants/index.ts';
 import type { ActorContext } from './platform/context.ts';
 import type { Database } from './platform/db/database.ts';
+import { enforceMethodFloor } from './platform/http/authorize.ts';
 import { AppError } from './platform/errors.ts';
 import { sendProblem } from './platform/http/problem.ts';
 import { setRequestContext } from './platform/http/request-context.ts';
@@ -29,27 +36,19 @@ import { VERSION } from './version.ts';
 
 export interface AppDeps {
   http: Config['http'];
+  auth: { config: AuthConfig; tokenKeys: TokenKeys };
   db: Database;
   logger: Logger;
   metrics: Metrics;
   /** Readiness checks by component name (database, later redis and queue). */
   checks: Record<string, HealthCheck>;
-  /** Decides who a request acts as. Until identity lands: the bootstrap tenant, anonymously. */
-  resolveContext?: (request: FastifyRequest) => ActorContext;
+  /**
+   * Test seam: decides who a request acts as without credentials, so module suites can focus on
+   * their module. Production never sets it; every request then authenticates.
+   */
+  resolveContext?: (request: FastifyRequest) => ActorContext | Promise<ActorContext>;
 }
 
-export const bootstrapContext = (request: FastifyRequest): ActorContext => ({
-  tenantId: BOOTSTRAP_TENANT_ID,
-  actor: { type: 'anonymous', id: 'anonymous' },
-  requestId: request.id,
-  ip: request.ip,
-  userAgent: request.headers['user-agent'],
-});
-
-/**
- * Builds the HTTP application: edges first (ids, errors, metrics, limits, CORS, OpenAPI), then
- * the module routes inside one encapsulated plugin that owns the zod compilers.
- */
 export interface BuiltApp {
   app: FastifyInstance;
   /** Turns readiness to 503 so load balancers drain this instance before it closes. */
@@ -156,7 +155,18 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     health: '/health/ready',
   }));
 
-  const resolveContext = deps.resolveContext ?? bootstrapContext;
+  const authDeps = { db: deps.db, config: deps.auth.config, tokenKeys: deps.auth.tokenKeys, cache: createAuthCache() };
+  const resolveContext =
+    deps.resolveContext ??
+    ((req: FastifyRequest) =>
+      authenticate(
+        { db: deps.db, tokenKeys: deps.auth.tokenKeys, issuer: deps.auth.config.issuer, cache: authDeps.cache },
+        {
+          authorization: req.headers.authorization,
+          apiKey: typeof req.headers['x-api-key'] === 'string' ? req.headers['x-api-key'] : undefined,
+        },
+        { requestId: req.id, ip: req.ip, userAgent: req.headers['user-agent'] },
+      ));
   await app.register(async (scope) => {
     scope.setValidatorCompiler(validatorCompiler);
     scope.setSerializerCompiler(serializerCompiler);
@@ -166,11 +176,24 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     );
     await z.register(
       async (api) => {
-        api.addHook('onRequest', async (req) => setRequestContext(req, resolveContext(req)));
-        await api.register(itemsRoutes({ db: deps.db }));
-        await api.register(settingsRoutes({ db: deps.db }));
-        await api.register(auditRoutes({ db: deps.db }));
-        await api.register(statsRoutes({ db: deps.db }));
+        await api.register(publicAuthRoutes(authDeps));
+        // Everything else under /api/v1 needs credentials and at least the method's role floor.
+        await api.register(async (secured) => {
+          secured.addHook('onRequest', async (req, reply) => {
+            try {
+              setRequestContext(req, await resolveContext(req));
+            } catch (err) {
+              reply.header('www-authenticate', 'Bearer realm="switchyard"');
+              throw err;
+            }
+          });
+          secured.addHook('preHandler', enforceMethodFloor);
+          await secured.register(itemsRoutes({ db: deps.db }));
+          await secured.register(settingsRoutes({ db: deps.db }));
+          await secured.register(auditRoutes({ db: deps.db }));
+          await secured.register(statsRoutes({ db: deps.db }));
+          await secured.register(authRoutes(authDeps));
+        });
       },
       { prefix: '/api/v1' },
     );

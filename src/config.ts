@@ -62,6 +62,14 @@ const envSchema = z.object({
   TRUST_PROXY: boolFromEnv.default(false),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 600_000).default(10_000),
   PUBLIC_URL: z.url().optional(),
+  SWITCHYARD_SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=_,-]+$/, 'must be base64 keys of 32 bytes, comma-separated (newest first)')
+    .optional(),
+  SIGNUP_MODE: z.enum(['open', 'closed']).default('open'),
+  ACCESS_TOKEN_TTL_SECONDS: intFromEnv(60, 3600).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: intFromEnv(300, 90 * 86400).default(14 * 86400),
+  SESSION_MAX_AGE_SECONDS: intFromEnv(300, 365 * 86400).default(30 * 86400),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -84,6 +92,21 @@ export interface Config {
   readonly dataDir: string;
   readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean };
   readonly shutdownTimeoutMs: number;
+  readonly auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** Master key(s) for secrets at rest and token signing; else `<dataDir>/secret.key`. */
+  readonly secretKey: string | undefined;
+  /** `open`: anyone can sign up and gets a tenant; `closed`: only the operator creates accounts. */
+  readonly signupMode: 'open' | 'closed';
+  readonly accessTokenTtlSeconds: number;
+  /** A refresh token unused this long expires (idle timeout). */
+  readonly refreshTokenTtlSeconds: number;
+  /** No refresh extends a session beyond this age (absolute lifetime). */
+  readonly sessionMaxAgeSeconds: number;
+  /** `iss` of access tokens. */
+  readonly issuer: string;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +149,14 @@ export function loadConfig(env: Env): Config {
     dataDir,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    auth: {
+      secretKey: e.SWITCHYARD_SECRET_KEY,
+      signupMode: e.SIGNUP_MODE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      sessionMaxAgeSeconds: e.SESSION_MAX_AGE_SECONDS,
+      issuer: e.PUBLIC_URL ?? 'switchyard',
+    },
   };
   return deepFreeze(config);
 }

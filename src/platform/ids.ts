@@ -11,6 +11,9 @@ export const ID_PREFIXES = {
   tenant: 'ten',
   item: 'itm',
   audit: 'aud',
+  user: 'usr',
+  session: 'ses',
+  apiKey: 'key',
 } as const;
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
 

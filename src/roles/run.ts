@@ -3,6 +3,8 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.ts';
+import { TOKEN_KEY_INFO, tokenKeysFrom } from '../modules/identity/index.ts';
+import { loadKeyRing } from '../platform/crypto/index.ts';
 import type { Config } from '../config.ts';
 import { type DatabaseHandle, MIGRATIONS_DIR, openDatabase } from '../platform/db/database.ts';
 import { redactUrl } from '../platform/telemetry/logger.ts';
@@ -53,6 +55,14 @@ export async function pendingMigrations(handle: DatabaseHandle): Promise<number>
  */
 export async function run(config: Config, logger: Logger, options: RunOptions): Promise<Running> {
   const started = performance.now();
+  // The master key first: a missing or unsafe key fails start-up before anything is opened.
+  const { ring, source } = loadKeyRing({ configured: config.auth.secretKey, dataDir: config.dataDir });
+  if (source === 'file' && config.database.kind === 'postgres') {
+    logger.warn(
+      'SWITCHYARD_SECRET_KEY is not set: using the key file in the data dir. Every process that shares this database must use the same key: set SWITCHYARD_SECRET_KEY when running more than one.',
+    );
+  }
+  const tokenKeys = tokenKeysFrom(ring.deriveSubkeys(TOKEN_KEY_INFO));
   const handle = await openDatabase(config.database, logger);
   try {
     if (options.migrate) {
@@ -73,6 +83,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   if (options.roles.includes('api')) {
     built = await buildApp({
       http: config.http,
+      auth: { config: config.auth, tokenKeys },
       db: handle.db,
       logger,
       metrics: createMetrics(),

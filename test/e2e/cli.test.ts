@@ -13,6 +13,7 @@ import {
   removeDataDirs,
   runCli,
   startReady,
+  signupHeaders,
 } from './spawn.ts';
 
 // Decided before any test is declared; throws in CI when PostgreSQL is unreachable.
@@ -56,17 +57,20 @@ async function restartRoundTrip(t: TestContext, env: NodeJS.ProcessEnv, backend:
     assert.ok(first.proc.messages().includes('creating embedded database'), 'first start creates the database');
   }
 
+  const auth = await signupHeaders(first.url);
   const created: Item[] = [];
   for (let i = 0; i < 3; i++) {
-    const res = await api(first.url, 'POST', '/api/v1/items', {
-      name: `e2e item ${i}`,
-      tags: ['e2e', `n${i}`],
-      metadata: { index: i, nested: { kept: true } },
-    });
+    const res = await api(
+      first.url,
+      'POST',
+      '/api/v1/items',
+      { name: `e2e item ${i}`, tags: ['e2e', `n${i}`], metadata: { index: i, nested: { kept: true } } },
+      auth,
+    );
     assert.equal(res.status, 201, JSON.stringify(res.body));
     created.push(res.body as Item);
   }
-  const put = await api(first.url, 'PUT', '/api/v1/settings/general.timezone', { value: 'Europe/Paris' });
+  const put = await api(first.url, 'PUT', '/api/v1/settings/general.timezone', { value: 'Europe/Paris' }, auth);
   assert.equal(put.status, 200, JSON.stringify(put.body));
   const putSetting = put.body as { value: unknown; version: number };
   assert.equal(putSetting.value, 'Europe/Paris');
@@ -82,20 +86,21 @@ async function restartRoundTrip(t: TestContext, env: NodeJS.ProcessEnv, backend:
     );
   }
 
-  const list = await api(second.url, 'GET', '/api/v1/items?limit=100');
+  // The access token from before the restart still works: the master key persisted too.
+  const list = await api(second.url, 'GET', '/api/v1/items?limit=100', undefined, auth);
   assert.equal(list.status, 200, JSON.stringify(list.body));
   const byId = (a: Item, b: Item) => a.id.localeCompare(b.id);
   const listed = [...(list.body as { data: Item[] }).data].sort(byId);
   assert.deepEqual(listed, [...created].sort(byId), 'the same items, ids and versions survive a restart');
   for (const item of listed) assert.equal(item.version, 1);
 
-  const setting = await api(second.url, 'GET', '/api/v1/settings/general.timezone');
+  const setting = await api(second.url, 'GET', '/api/v1/settings/general.timezone', undefined, auth);
   assert.equal(setting.status, 200);
   assert.equal((setting.body as { value: unknown }).value, 'Europe/Paris');
   assert.equal((setting.body as { isDefault: boolean }).isDefault, false);
   assert.equal((setting.body as { version: number }).version, putSetting.version);
 
-  const audit = await api(second.url, 'GET', '/api/v1/audit-logs?limit=100');
+  const audit = await api(second.url, 'GET', '/api/v1/audit-logs?limit=100', undefined, auth);
   assert.equal(audit.status, 200, JSON.stringify(audit.body));
   const entries = (audit.body as { data: AuditEntry[] }).data;
   const itemCreated = entries.filter((e) => e.action === 'item.created').map((e) => e.target.id);
@@ -141,12 +146,13 @@ describe('switchyard CLI end to end', () => {
     // A shorter drain budget than the 10 s default keeps a failure quick; 5 s is ample for 30 inserts.
     const env = cliEnv({ SWITCHYARD_DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '5000' });
     const { proc, url } = await startReady(['start'], env);
+    const auth = await signupHeaders(url);
 
     type Outcome = { requestId: string; status: number; body: string } | { requestId: string; error: string };
     const post = (requestId: string, body: string | ReadableStream<Uint8Array>): Promise<Outcome> =>
       fetch(`${url}/api/v1/items`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...auth },
         body,
         duplex: 'half',
         signal: AbortSignal.timeout(15_000),
@@ -223,7 +229,7 @@ describe('switchyard CLI end to end', () => {
     }
 
     const again = await startReady(['start'], env);
-    const list = await api(again.url, 'GET', '/api/v1/items?limit=100');
+    const list = await api(again.url, 'GET', '/api/v1/items?limit=100', undefined, auth);
     assert.equal(list.status, 200);
     const names = (list.body as { data: Item[] }).data.map((i) => i.name).sort();
     const expected = created.map((r) => (JSON.parse(r.body) as Item).name).sort();
@@ -251,7 +257,13 @@ describe('switchyard CLI end to end', () => {
     assert.equal(fs.readFileSync(lockFile, 'utf8'), String(first.proc.pid));
     const ready = await api(first.url, 'GET', '/health/ready');
     assert.equal(ready.status, 200, JSON.stringify(ready.body));
-    const created = await api(first.url, 'POST', '/api/v1/items', { name: 'still serving' });
+    const created = await api(
+      first.url,
+      'POST',
+      '/api/v1/items',
+      { name: 'still serving' },
+      await signupHeaders(first.url),
+    );
     assert.equal(created.status, 201, JSON.stringify(created.body));
 
     await stopCleanly(first.proc);
@@ -305,7 +317,13 @@ describe('switchyard CLI end to end', () => {
     const apiOnly = await startReady(['api'], cliEnv({ SWITCHYARD_DATA_DIR: migrated }));
     const listening = apiOnly.proc.logs.find((l) => l.msg?.startsWith('Switchyard listening'));
     assert.deepEqual(listening?.roles, ['api']);
-    const created = await api(apiOnly.url, 'POST', '/api/v1/items', { name: 'on a migrated dir' });
+    const created = await api(
+      apiOnly.url,
+      'POST',
+      '/api/v1/items',
+      { name: 'on a migrated dir' },
+      await signupHeaders(apiOnly.url),
+    );
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await stopCleanly(apiOnly.proc);
 

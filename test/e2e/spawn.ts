@@ -270,3 +270,18 @@ export async function api(
   }
   return { status: res.status, body: parsed };
 }
+
+let signups = 0;
+
+/** Signs up a fresh account on a running server and returns headers that authenticate as it. */
+export async function signupHeaders(baseUrl: string): Promise<Record<string, string>> {
+  signups += 1;
+  const res = await api(baseUrl, 'POST', '/api/v1/auth/signup', {
+    email: `e2e-${process.pid}-${signups}@example.test`,
+    password: `Tangerine lantern orbit ${signups} mossy kettle`,
+    name: 'E2E',
+    organizationName: `E2E org ${signups}`,
+  });
+  if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { authorization: `Bearer ${(res.body as { accessToken: string }).accessToken}` };
+}

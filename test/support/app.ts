@@ -4,8 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
+import { randomBytes } from 'node:crypto';
+import { deriveTokenKeys } from '../../src/modules/identity/index.ts';
 import { createTenant } from '../../src/modules/tenants/index.ts';
-import type { ActorContext } from '../../src/platform/context.ts';
+import type { ActorContext, Role } from '../../src/platform/context.ts';
+import type { AuthConfig } from '../../src/config.ts';
 import { createMetrics } from '../../src/platform/telemetry/metrics.ts';
 import { BACKENDS, type Backend, createTestDatabase, isPostgresAvailable, type TestDatabase } from './databases.ts';
 
@@ -21,6 +24,18 @@ export const TEST_HTTP: Config['http'] = {
   trustProxy: false,
   publicUrl: undefined,
 };
+
+export const TEST_AUTH: AuthConfig = {
+  secretKey: undefined,
+  signupMode: 'open',
+  accessTokenTtlSeconds: 900,
+  refreshTokenTtlSeconds: 14 * 86400,
+  sessionMaxAgeSeconds: 30 * 86400,
+  issuer: 'switchyard-test',
+};
+
+/** Token keys from a random master key, fresh per process. */
+export const TEST_TOKEN_KEYS = deriveTokenKeys([{ id: 'testkey1', key: randomBytes(32) }]);
 
 /** Log lines of one app, kept in memory so tests can assert on them (e.g. no secret leaked). */
 export class LogCapture extends Writable {
@@ -44,23 +59,35 @@ export interface TestApp {
  */
 export async function createTestApp(
   db: TestDatabase,
-  opts: { tenantId?: string; http?: Partial<Config['http']> } = {},
+  opts: {
+    tenantId?: string;
+    http?: Partial<Config['http']>;
+    auth?: Partial<AuthConfig>;
+    /** The role module suites act with (default owner); `'real'` turns authentication on. */
+    as?: Role | 'real';
+  } = {},
 ): Promise<TestApp> {
   const tenantId = opts.tenantId ?? (await createTenant(db.handle.db, { name: 'test' })).id;
   const logs = new LogCapture();
+  const role: Role | undefined = opts.as === 'real' ? undefined : (opts.as ?? 'owner');
   const built = await buildApp({
     http: { ...TEST_HTTP, ...opts.http },
+    auth: { config: { ...TEST_AUTH, ...opts.auth }, tokenKeys: TEST_TOKEN_KEYS },
     db: db.handle.db,
     logger: pino({ level: 'info' }, logs),
     metrics: createMetrics(),
     checks: { database: () => db.handle.ping() },
-    resolveContext: (req): ActorContext => ({
-      tenantId,
-      actor: { type: 'user', id: 'usr_test' },
-      requestId: req.id,
-      ip: req.ip,
-      userAgent: req.headers['user-agent'],
-    }),
+    resolveContext:
+      role === undefined
+        ? undefined
+        : (req): ActorContext => ({
+            tenantId,
+            actor: { type: 'user', id: 'usr_test' },
+            role,
+            requestId: req.id,
+            ip: req.ip,
+            userAgent: req.headers['user-agent'],
+          }),
   });
   await built.app.ready();
   return { app: built.app, tenantId, logs, markDraining: built.markDraining };

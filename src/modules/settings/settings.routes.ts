@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../platform/db/database.ts';
+import { requireRole } from '../../platform/http/authorize.ts';
 import { problems } from '../../platform/http/openapi.ts';
 import { getRequestContext } from '../../platform/http/request-context.ts';
 import { boundedJson } from '../../platform/validation.ts';
@@ -52,6 +53,8 @@ export const settingsRoutes =
     app.patch(
       '/settings',
       {
+        // Settings shape the whole tenant: changing them is an admin's call.
+        preHandler: requireRole('admin'),
         schema: {
           tags,
           summary: 'Change several settings atomically',
@@ -76,6 +79,8 @@ export const settingsRoutes =
     app.put(
       '/settings/:key',
       {
+        // Settings shape the whole tenant: changing them is an admin's call.
+        preHandler: requireRole('admin'),
         schema: {
           tags,
           summary: 'Set one setting',
@@ -89,6 +94,8 @@ export const settingsRoutes =
     app.delete(
       '/settings/:key',
       {
+        // Settings shape the whole tenant: changing them is an admin's call.
+        preHandler: requireRole('admin'),
         schema: {
           tags,
           summary: 'Reset one setting to its default',

@@ -1,0 +1,206 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ROLES } from '../../platform/context.ts';
+import { idPattern } from '../../platform/ids.ts';
+import { requireRole } from '../../platform/http/authorize.ts';
+import { problems } from '../../platform/http/openapi.ts';
+import { getRequestContext } from '../../platform/http/request-context.ts';
+import { safeText } from '../../platform/validation.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
+import {
+  type AuthDeps,
+  getMe,
+  listSessions,
+  login,
+  logout,
+  refresh,
+  revokeOwnSession,
+  signup,
+  switchTenant,
+} from './auth.service.ts';
+import {
+  LoginBody,
+  MeSchema,
+  RefreshBody,
+  SessionSchema,
+  SessionTokensSchema,
+  SignupBody,
+  SwitchTenantBody,
+} from './identity.dto.ts';
+
+const tags = ['auth'];
+const client = (req: { id: string; ip: string; headers: Record<string, unknown> }) => ({
+  requestId: req.id,
+  ip: req.ip,
+  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+});
+
+/** Routes that work without credentials: they are how credentials are obtained. */
+export const publicAuthRoutes =
+  (deps: AuthDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/auth/signup',
+      {
+        schema: {
+          tags,
+          summary: 'Create an account and its organisation, and start a session',
+          security: [],
+          body: SignupBody,
+          response: { 201: SessionTokensSchema, ...problems(400, 409, 413, 415, 429) },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await signup(deps, req.body, client(req))),
+    );
+    app.post(
+      '/auth/login',
+      {
+        schema: {
+          tags,
+          summary: 'Log in with email and password',
+          security: [],
+          body: LoginBody,
+          response: { 200: SessionTokensSchema, ...problems(400, 413, 415, 429) },
+        },
+      },
+      async (req) => login(deps, req.body, client(req)),
+    );
+    app.post(
+      '/auth/refresh',
+      {
+        schema: {
+          tags,
+          summary: 'Exchange a refresh token for a new access and refresh token',
+          description: 'Refresh tokens are single use; presenting one twice revokes the whole session.',
+          security: [],
+          body: RefreshBody,
+          response: { 200: SessionTokensSchema, ...problems(400, 413, 415, 429) },
+        },
+      },
+      async (req) => refresh(deps, req.body.refreshToken, client(req)),
+    );
+  };
+
+const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    role: z.enum(ROLES),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable(),
+    expiresAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+/** Routes for an authenticated caller: profile, sessions, tenant switch, API keys. */
+export const authRoutes =
+  (deps: AuthDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/auth/me',
+      {
+        schema: {
+          tags,
+          summary: 'Who am I: user, current tenant and role, memberships',
+          response: { 200: MeSchema, ...problems(400) },
+        },
+      },
+      async (req) => getMe(deps.db, getRequestContext(req)),
+    );
+    // Ending one's own session is allowed to every role, viewers included.
+    app.post(
+      '/auth/logout',
+      {
+        config: { anyRole: true },
+        schema: { tags, summary: 'End the current session', response: { 204: z.undefined(), ...problems(400) } },
+      },
+      async (req, reply) => {
+        await logout(deps, getRequestContext(req));
+        return reply.status(204).send();
+      },
+    );
+    app.post(
+      '/auth/switch-tenant',
+      {
+        config: { anyRole: true },
+        schema: {
+          tags,
+          summary: 'Act in another tenant you belong to',
+          body: SwitchTenantBody,
+          response: { 200: SessionTokensSchema.omit({ refreshToken: true }), ...problems(400, 404) },
+        },
+      },
+      async (req) => switchTenant(deps, getRequestContext(req), req.body.tenantId),
+    );
+    app.get(
+      '/auth/sessions',
+      { schema: { tags, summary: 'My live sessions', response: { 200: z.object({ data: z.array(SessionSchema) }) } } },
+      async (req) => ({ data: await listSessions(deps.db, getRequestContext(req)) }),
+    );
+    app.delete(
+      '/auth/sessions/:id',
+      {
+        config: { anyRole: true },
+        schema: {
+          tags,
+          summary: 'Revoke one of my sessions',
+          params: z.strictObject({ id: z.string().regex(idPattern('ses'), 'is not a session id (ses_…)') }),
+          response: { 204: z.undefined(), ...problems(400, 404) },
+        },
+      },
+      async (req, reply) => {
+        await revokeOwnSession(deps, getRequestContext(req), req.params.id);
+        return reply.status(204).send();
+      },
+    );
+
+    const keyTags = ['api-keys'];
+    app.get(
+      '/api-keys',
+      {
+        preHandler: requireRole('admin'),
+        schema: {
+          tags: keyTags,
+          summary: 'List active API keys (secrets are never shown again)',
+          response: { 200: z.object({ data: z.array(ApiKeySchema) }), ...problems(400) },
+        },
+      },
+      async (req) => ({ data: await listApiKeys(deps.db, getRequestContext(req).tenantId) }),
+    );
+    app.post(
+      '/api-keys',
+      {
+        preHandler: requireRole('admin'),
+        schema: {
+          tags: keyTags,
+          summary: 'Create an API key; the secret is in this response only',
+          body: z.strictObject({
+            name: safeText({ min: 1, max: 100 }),
+            role: z.enum(['viewer', 'editor', 'admin']),
+            expiresAt: z.iso.datetime({ offset: true }).optional(),
+          }),
+          response: { 201: ApiKeySchema.extend({ key: z.string() }), ...problems(400, 413, 415) },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await createApiKey(deps.db, getRequestContext(req), req.body)),
+    );
+    app.delete(
+      '/api-keys/:id',
+      {
+        preHandler: requireRole('admin'),
+        schema: {
+          tags: keyTags,
+          summary: 'Revoke an API key',
+          params: z.strictObject({ id: z.string().regex(idPattern('key'), 'is not an API key id (key_…)') }),
+          response: { 204: z.undefined(), ...problems(400, 404) },
+        },
+      },
+      async (req, reply) => {
+        await revokeApiKey(deps.db, getRequestContext(req), req.params.id);
+        deps.cache.forgetApiKeys();
+        return reply.status(204).send();
+      },
+    );
+  };
