@@ -6,6 +6,7 @@ import {
   checkPasswordPolicy,
   hashPassword,
   hashToken,
+  needsRehash,
   verifyAgainstDummy,
   verifyPassword,
 } from '../../platform/crypto/index.ts';
@@ -172,6 +173,13 @@ export async function login(
     throw invalidCredentials();
   }
   if (!(await verifyPassword(user.passwordHash, input.password))) throw invalidCredentials();
+  if (needsRehash(user.passwordHash)) {
+    // Hashed under weaker parameters than today's: upgrade while we hold the plaintext.
+    await deps.db
+      .update(users)
+      .set({ passwordHash: await hashPassword(input.password), updatedAt: new Date() })
+      .where(eq(users.id, user.id));
+  }
   if (user.status !== 'active') {
     throw new AppError('AUTH_ACCOUNT_DISABLED', 'forbidden', 'This account is disabled.');
   }
