@@ -25,6 +25,7 @@ import { itemsRoutes } from './modules/items/index.ts';
 import { settingsRoutes } from './modules/settings/index.ts';
 import { statsRoutes } from './modules/stats/index.ts';
 import type { ActorContext } from './platform/context.ts';
+import type { KeyRing } from './platform/crypto/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { enforceMethodFloor } from './platform/http/authorize.ts';
 import { AppError } from './platform/errors.ts';
@@ -36,7 +37,7 @@ import { VERSION } from './version.ts';
 
 export interface AppDeps {
   http: Config['http'];
-  auth: { config: AuthConfig; tokenKeys: TokenKeys };
+  auth: { config: AuthConfig; tokenKeys: TokenKeys; ring: KeyRing };
   db: Database;
   logger: Logger;
   metrics: Metrics;
@@ -155,7 +156,13 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     health: '/health/ready',
   }));
 
-  const authDeps = { db: deps.db, config: deps.auth.config, tokenKeys: deps.auth.tokenKeys, cache: createAuthCache() };
+  const authDeps = {
+    db: deps.db,
+    config: deps.auth.config,
+    tokenKeys: deps.auth.tokenKeys,
+    ring: deps.auth.ring,
+    cache: createAuthCache(),
+  };
   const resolveContext =
     deps.resolveContext ??
     ((req: FastifyRequest) =>

@@ -14,6 +14,9 @@ export const ID_PREFIXES = {
   user: 'usr',
   session: 'ses',
   apiKey: 'key',
+  invitation: 'inv',
+  email: 'eml',
+  identityProvider: 'idp',
 } as const;
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
 

@@ -83,7 +83,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   if (options.roles.includes('api')) {
     built = await buildApp({
       http: config.http,
-      auth: { config: config.auth, tokenKeys },
+      auth: { config: config.auth, tokenKeys, ring },
       db: handle.db,
       logger,
       metrics: createMetrics(),

@@ -5,7 +5,8 @@ import pino from 'pino';
 import { buildApp } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { randomBytes } from 'node:crypto';
-import { deriveTokenKeys } from '../../src/modules/identity/index.ts';
+import { TOKEN_KEY_INFO, tokenKeysFrom } from '../../src/modules/identity/index.ts';
+import { KeyRing } from '../../src/platform/crypto/index.ts';
 import { createTenant } from '../../src/modules/tenants/index.ts';
 import type { ActorContext, Role } from '../../src/platform/context.ts';
 import type { AuthConfig } from '../../src/config.ts';
@@ -34,8 +35,9 @@ export const TEST_AUTH: AuthConfig = {
   issuer: 'switchyard-test',
 };
 
-/** Token keys from a random master key, fresh per process. */
-export const TEST_TOKEN_KEYS = deriveTokenKeys([{ id: 'testkey1', key: randomBytes(32) }]);
+/** A random master key ring, fresh per process, and the token keys derived from it. */
+export const TEST_RING = new KeyRing([randomBytes(32)]);
+export const TEST_TOKEN_KEYS = tokenKeysFrom(TEST_RING.deriveSubkeys(TOKEN_KEY_INFO));
 
 /** Log lines of one app, kept in memory so tests can assert on them (e.g. no secret leaked). */
 export class LogCapture extends Writable {
@@ -72,7 +74,7 @@ export async function createTestApp(
   const role: Role | undefined = opts.as === 'real' ? undefined : (opts.as ?? 'owner');
   const built = await buildApp({
     http: { ...TEST_HTTP, ...opts.http },
-    auth: { config: { ...TEST_AUTH, ...opts.auth }, tokenKeys: TEST_TOKEN_KEYS },
+    auth: { config: { ...TEST_AUTH, ...opts.auth }, tokenKeys: TEST_TOKEN_KEYS, ring: TEST_RING },
     db: db.handle.db,
     logger: pino({ level: 'info' }, logs),
     metrics: createMetrics(),

@@ -10,6 +10,7 @@ import {
   verifyAgainstDummy,
   verifyPassword,
 } from '../../platform/crypto/index.ts';
+import type { KeyRing } from '../../platform/crypto/index.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
 import { AppError, invalid, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -27,6 +28,8 @@ export interface AuthDeps {
   tokenKeys: TokenKeys;
   /** Evicted here whenever a session ends or moves, so this process sees it at once. */
   cache: AuthCache;
+  /** Seals secrets at rest (TOTP secrets, SSO client secrets). */
+  ring: KeyRing;
 }
 
 /** Where a request comes from, for the session record and the audit log. */
@@ -42,7 +45,8 @@ const SIGNUP_LOCK_KEY = '7262455013202';
 const invalidCredentials = () =>
   new AppError('AUTH_INVALID_CREDENTIALS', 'unauthenticated', 'The email or password is wrong.');
 
-async function issueTokens(
+/** Signs an access token for a started session and shapes the response every login path returns. */
+export async function issueTokens(
   deps: AuthDeps,
   user: { id: string; email: string; name: string; isOperator: boolean },
   tenant: { id: string; name: string },

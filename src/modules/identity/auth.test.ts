@@ -131,11 +131,11 @@ describeEachBackend('authentication', (getDb) => {
       sessionId: real.sessionId,
       role: 'owner' as const,
     };
-    const otherKeys = deriveTokenKeys([{ id: 'testkey1', key: randomBytes(32) }]);
+    const otherKeys = deriveTokenKeys([{ id: TEST_TOKEN_KEYS.current.kid, key: randomBytes(32) }]);
     const forged = await signAccessToken(otherKeys, claims, { issuer: TEST_AUTH.issuer, ttlSeconds: 60 });
     const wrongIssuer = await signAccessToken(TEST_TOKEN_KEYS, claims, { issuer: 'evil', ttlSeconds: 60 });
     const [h, p] = real.accessToken.split('.');
-    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: 'testkey1' })).toString('base64url')}.${p}.`;
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: TEST_TOKEN_KEYS.current.kid })).toString('base64url')}.${p}.`;
     const expired = await new SignJWT({ tid: claims.tenantId, sid: claims.sessionId, role: 'owner' })
       .setProtectedHeader({ alg: 'HS256', kid: TEST_TOKEN_KEYS.current.kid, typ: 'at+jwt' })
       .setSubject(claims.userId)

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { tenants } from '../tenants/index.ts';
 
 import { ROLES } from '../../platform/context.ts';
@@ -21,11 +21,134 @@ export const users = pgTable(
     status: text('status', { enum: ['active', 'disabled'] })
       .notNull()
       .default('active'),
+    /** TOTP secret sealed with the master key ring (AAD `user:<id>:totp`); null until enrolled. */
+    totpSecretSealed: text('totp_secret_sealed'),
+    /** Set once the user confirmed enrolment with a valid code: from then on login asks for one. */
+    mfaEnabledAt: ts('mfa_enabled_at'),
+    /** The last TOTP time step accepted: a code from that step or earlier is a replay. */
+    totpLastStep: integer('totp_last_step'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`)],
 );
+
+/** One-time recovery codes for MFA, stored hashed; each works once. */
+export const mfaRecoveryCodes = pgTable(
+  'mfa_recovery_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    usedAt: ts('used_at'),
+  },
+  (t) => [index('mfa_recovery_codes_user_idx').on(t.userId)],
+);
+
+/**
+ * The second step of a login with MFA: the password was right, a code is still owed. The token
+ * (hashed here) is short-lived, single use, and allows a bounded number of wrong codes.
+ */
+export const mfaChallenges = pgTable('mfa_challenges', {
+  tokenHash: text('token_hash').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  tenantId: text('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  failedAttempts: integer('failed_attempts').notNull().default(0),
+  usedAt: ts('used_at'),
+});
+
+/** Single-use emailed links: email verification and password reset. Stored hashed. */
+export const userTokens = pgTable(
+  'user_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['verify_email', 'reset_password'] }).notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+  },
+  (t) => [index('user_tokens_user_idx').on(t.userId)],
+);
+
+/** Invitations to join a tenant with a role; the emailed token is stored hashed. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: text('invited_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    acceptedAt: ts('accepted_at'),
+    acceptedBy: text('accepted_by'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('invitations_token_idx').on(t.tokenHash), index('invitations_tenant_idx').on(t.tenantId)],
+);
+
+/** SSO providers: per instance (tenant null) or per tenant. Client secrets are sealed. */
+export const identityProviders = pgTable(
+  'identity_providers',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['oidc', 'github'] }).notNull(),
+    /** Shown on the login button. */
+    name: text('name').notNull(),
+    issuer: text('issuer'),
+    clientId: text('client_id').notNull(),
+    clientSecretSealed: text('client_secret_sealed').notNull(),
+    scopes: text('scopes').notNull().default('openid email profile'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    disabledAt: ts('disabled_at'),
+  },
+  (t) => [index('identity_providers_tenant_idx').on(t.tenantId)],
+);
+
+/** A user's account at an SSO provider (provider + subject), linked by verified email only. */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => identityProviders.id, { onDelete: 'cascade' }),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    email: text('email'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.providerId, t.subject] }), index('user_identities_user_idx').on(t.userId)],
+);
+
+/** In-flight SSO logins: state (hashed), nonce and PKCE verifier (sealed), single use. */
+export const ssoStates = pgTable('sso_states', {
+  stateHash: text('state_hash').primaryKey(),
+  providerId: text('provider_id')
+    .notNull()
+    .references(() => identityProviders.id, { onDelete: 'cascade' }),
+  nonce: text('nonce').notNull(),
+  codeVerifierSealed: text('code_verifier_sealed').notNull(),
+  redirectTo: text('redirect_to'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+});
 
 /** A user's role in a tenant. */
 export const memberships = pgTable(

@@ -11,6 +11,8 @@ export const tenants = pgTable('tenants', {
   status: text('status', { enum: ['active', 'suspended'] })
     .notNull()
     .default('active'),
+  /** Soft delete: the tenant is unusable at once and purged later by a cleanup job. */
+  deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date', precision: 3 }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
 });
