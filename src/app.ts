@@ -15,9 +15,12 @@ import type { AuthConfig, Config } from './config.ts';
 import { auditRoutes } from './modules/audit/index.ts';
 import { type HealthCheck, healthRoutes } from './modules/health/index.ts';
 import {
+  accountRoutes,
   authenticate,
   authRoutes,
   createAuthCache,
+  organizationRoutes,
+  publicAccountRoutes,
   publicAuthRoutes,
   type TokenKeys,
 } from './modules/identity/index.ts';
@@ -163,6 +166,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     ring: deps.auth.ring,
     cache: createAuthCache(),
   };
+  // Links in emails point here; without PUBLIC_URL, at this server as bound locally.
+  const publicUrl = deps.http.publicUrl ?? `http://localhost:${deps.http.port || 3000}`;
+  const accountDeps = { ...authDeps, publicUrl };
   const resolveContext =
     deps.resolveContext ??
     ((req: FastifyRequest) =>
@@ -184,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     await z.register(
       async (api) => {
         await api.register(publicAuthRoutes(authDeps));
+        await api.register(publicAccountRoutes(accountDeps));
         // Everything else under /api/v1 needs credentials and at least the method's role floor.
         await api.register(async (secured) => {
           secured.addHook('onRequest', async (req, reply) => {
@@ -200,6 +207,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           await secured.register(auditRoutes({ db: deps.db }));
           await secured.register(statsRoutes({ db: deps.db }));
           await secured.register(authRoutes(authDeps));
+          await secured.register(accountRoutes(accountDeps));
+          await secured.register(organizationRoutes(accountDeps));
         });
       },
       { prefix: '/api/v1' },

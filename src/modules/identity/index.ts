@@ -4,3 +4,5 @@ export { authenticate } from './authenticate.ts';
 export type { AuthDeps } from './auth.service.ts';
 export { authRoutes, publicAuthRoutes } from './identity.routes.ts';
 export { createAuthCache, type AuthCache } from './auth-cache.ts';
+export { accountRoutes, publicAccountRoutes } from './account.routes.ts';
+export { organizationRoutes } from './organization.routes.ts';

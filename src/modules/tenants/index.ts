@@ -1,2 +1,12 @@
-export { BOOTSTRAP_TENANT_ID, createTenant, getTenant } from './tenants.service.ts';
 export { tenants } from './tenants.table.ts';
+export {
+  BOOTSTRAP_TENANT_ID,
+  createTenant,
+  getTenant,
+  listAllTenants,
+  renameTenant,
+  setTenantStatus,
+  softDeleteTenant,
+  type Tenant,
+  type TenantSummary,
+} from './tenants.service.ts';

@@ -1,0 +1,233 @@
+import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { problems } from '../../platform/http/openapi.ts';
+import { getRequestContext } from '../../platform/http/request-context.ts';
+import { safeText } from '../../platform/validation.ts';
+import { listOutbox } from '../mail/index.ts';
+import {
+  type AccountDeps,
+  changePassword,
+  requestEmailVerification,
+  requestPasswordReset,
+  resetPassword,
+  signupInvited,
+  verifyEmail,
+} from './account.service.ts';
+import { Email, Password, SessionTokensSchema } from './identity.dto.ts';
+import { assertOperator, operatorListTenants, operatorSetTenantStatus } from './organization.service.ts';
+
+const tags = ['auth'];
+const Token = z.string().min(10).max(200);
+const client = (req: { id: string; ip: string; headers: Record<string, unknown> }) => ({
+  requestId: req.id,
+  ip: req.ip,
+  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+});
+
+/** Account flows reached from emailed links: they work without a session. */
+export const publicAccountRoutes =
+  (deps: AccountDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/auth/signup-invited',
+      {
+        schema: {
+          tags,
+          summary: 'Create an account from an invitation and join its organisation',
+          security: [],
+          body: z.strictObject({ token: Token, name: safeText({ min: 1, max: 100 }), password: Password }),
+          response: { 201: SessionTokensSchema, ...problems(400, 404, 409) },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await signupInvited(deps, req.body, client(req))),
+    );
+    app.post(
+      '/auth/password/forgot',
+      {
+        schema: {
+          tags,
+          summary: 'Email a password-reset link (the answer is the same whether or not the address has an account)',
+          security: [],
+          body: z.strictObject({ email: Email }),
+          response: { 202: z.object({ status: z.literal('accepted') }), ...problems(400) },
+        },
+      },
+      async (req, reply) => {
+        await requestPasswordReset(deps, req.body.email);
+        return reply.status(202).send({ status: 'accepted' as const });
+      },
+    );
+    app.post(
+      '/auth/password/reset',
+      {
+        schema: {
+          tags,
+          summary: 'Set a new password from a reset link; every session of the account ends',
+          security: [],
+          body: z.strictObject({ token: Token, password: Password }),
+          response: { 204: z.undefined(), ...problems(400) },
+        },
+      },
+      async (req, reply) => {
+        await resetPassword(deps, req.body);
+        return reply.status(204).send();
+      },
+    );
+    app.post(
+      '/auth/verify-email',
+      {
+        schema: {
+          tags,
+          summary: 'Confirm an email address from its link',
+          security: [],
+          body: z.strictObject({ token: Token }),
+          response: { 204: z.undefined(), ...problems(400) },
+        },
+      },
+      async (req, reply) => {
+        await verifyEmail(deps, req.body.token);
+        return reply.status(204).send();
+      },
+    );
+  };
+
+/** Account flows for a signed-in user, and the operator area. */
+export const accountRoutes =
+  (deps: AccountDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/auth/password/change',
+      {
+        config: { anyRole: true },
+        schema: {
+          tags,
+          summary: 'Change my password; my other sessions end',
+          body: z.strictObject({ currentPassword: Password, newPassword: Password }),
+          response: { 204: z.undefined(), ...problems(400) },
+        },
+      },
+      async (req, reply) => {
+        await changePassword(deps, getRequestContext(req), req.body);
+        return reply.status(204).send();
+      },
+    );
+    app.post(
+      '/auth/verify-email/request',
+      {
+        config: { anyRole: true },
+        schema: {
+          tags,
+          summary: 'Email me a link to confirm my address',
+          response: { 202: z.object({ status: z.literal('sent') }), ...problems(400, 409) },
+        },
+      },
+      async (req, reply) => {
+        await requestEmailVerification(deps, getRequestContext(req));
+        return reply.status(202).send({ status: 'sent' as const });
+      },
+    );
+
+    const opTags = ['operator'];
+    const operatorOnly: preHandlerAsyncHookHandler = async (req) => assertOperator(deps.db, getRequestContext(req));
+    app.get(
+      '/operator/tenants',
+      {
+        preHandler: operatorOnly,
+        schema: {
+          tags: opTags,
+          summary: 'All tenants of the instance, with member counts (operator only)',
+          querystring: z.strictObject({
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            after: z.string().max(64).optional(),
+          }),
+          response: {
+            200: z.object({
+              data: z.array(
+                z.object({
+                  id: z.string(),
+                  name: z.string(),
+                  status: z.string(),
+                  deleted: z.boolean(),
+                  members: z.number().int(),
+                  createdAt: z.iso.datetime(),
+                }),
+              ),
+            }),
+            ...problems(400),
+          },
+        },
+      },
+      async (req) => ({
+        data: await operatorListTenants(deps.db, { limit: req.query.limit, afterId: req.query.after }),
+      }),
+    );
+    const TenantParams = z.strictObject({ id: z.string().regex(/^ten_[0-9a-z]{26}$/, 'is not a tenant id (ten_…)') });
+    app.post(
+      '/operator/tenants/:id/suspend',
+      {
+        config: { anyRole: true },
+        preHandler: operatorOnly,
+        schema: {
+          tags: opTags,
+          summary: 'Suspend a tenant: its sessions and API keys stop at once (operator only)',
+          params: TenantParams,
+          response: { 204: z.undefined(), ...problems(400, 404) },
+        },
+      },
+      async (req, reply) => {
+        await operatorSetTenantStatus(deps, getRequestContext(req), req.params.id, 'suspended');
+        return reply.status(204).send();
+      },
+    );
+    app.post(
+      '/operator/tenants/:id/resume',
+      {
+        config: { anyRole: true },
+        preHandler: operatorOnly,
+        schema: {
+          tags: opTags,
+          summary: 'Resume a suspended tenant (operator only)',
+          params: TenantParams,
+          response: { 204: z.undefined(), ...problems(400, 404) },
+        },
+      },
+      async (req, reply) => {
+        await operatorSetTenantStatus(deps, getRequestContext(req), req.params.id, 'active');
+        return reply.status(204).send();
+      },
+    );
+    app.get(
+      '/operator/outbox',
+      {
+        preHandler: operatorOnly,
+        schema: {
+          tags: opTags,
+          summary: 'Emails waiting in the outbox (the mailbox of an install without SMTP; operator only)',
+          querystring: z.strictObject({
+            to: z.string().max(254).optional(),
+            kind: z.string().max(50).optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+          response: {
+            200: z.object({
+              data: z.array(
+                z.object({
+                  id: z.string(),
+                  tenantId: z.string().nullable(),
+                  to: z.string(),
+                  subject: z.string(),
+                  text: z.string(),
+                  kind: z.string(),
+                  status: z.string(),
+                  createdAt: z.iso.datetime(),
+                }),
+              ),
+            }),
+            ...problems(400),
+          },
+        },
+      },
+      async (req) => ({ data: await listOutbox(deps.db, req.query) }),
+    );
+  };
