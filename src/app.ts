@@ -19,9 +19,11 @@ import {
   authenticate,
   authRoutes,
   createAuthCache,
+  mfaRoutes,
   organizationRoutes,
   publicAccountRoutes,
   publicAuthRoutes,
+  publicMfaRoutes,
   type TokenKeys,
 } from './modules/identity/index.ts';
 import { itemsRoutes } from './modules/items/index.ts';
@@ -190,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     await z.register(
       async (api) => {
         await api.register(publicAuthRoutes(authDeps));
+        await api.register(publicMfaRoutes(authDeps));
         await api.register(publicAccountRoutes(accountDeps));
         // Everything else under /api/v1 needs credentials and at least the method's role floor.
         await api.register(async (secured) => {
@@ -207,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           await secured.register(auditRoutes({ db: deps.db }));
           await secured.register(statsRoutes({ db: deps.db }));
           await secured.register(authRoutes(authDeps));
+          await secured.register(mfaRoutes(authDeps));
           await secured.register(accountRoutes(accountDeps));
           await secured.register(organizationRoutes(accountDeps));
         });

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, type Env, loadConfig } from './config.ts';
+import { createOperator } from './modules/identity/index.ts';
+import { listOutbox } from './modules/mail/index.ts';
+import { checkPasswordPolicy, hashPassword, randomToken } from './platform/crypto/index.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { createLogger } from './platform/telemetry/logger.ts';
 import { describeDatabase, type Role, run } from './roles/run.ts';
@@ -15,6 +18,11 @@ Commands:
   worker      queue consumers only
   scheduler   cron triggers, delayed wake-ups, outbox relay (one per cluster)
   migrate     apply pending database migrations and exit
+  admin create-operator --email <e> [--name <n>]
+              make a user the instance operator (created if missing; password from
+              SWITCHYARD_OPERATOR_PASSWORD, else generated and printed once)
+  admin outbox [--to <email>] [--limit <n>]
+              print queued emails (invitations, reset links) on an install without SMTP
 
 Options (each overrides its environment variable):
   --port <n>          PORT
@@ -52,7 +60,11 @@ export async function main(argv: string[], env: Env): Promise<number> {
     return 0;
   }
   const command = positionals[0] ?? 'start';
-  if (positionals.length > 1 || (command !== 'migrate' && !ROLES_BY_COMMAND[command])) {
+  const isAdmin =
+    command === 'admin' &&
+    (positionals[1] === 'create-operator' || positionals[1] === 'outbox') &&
+    positionals.length === 2;
+  if (!isAdmin && (positionals.length > 1 || (command !== 'migrate' && !ROLES_BY_COMMAND[command]))) {
     process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}\n`);
     return 2;
   }
@@ -78,6 +90,10 @@ export async function main(argv: string[], env: Env): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.log);
+
+  if (isAdmin) {
+    return runAdmin(positionals[1] ?? '', values, config, logger, env);
+  }
 
   if (command === 'migrate') {
     try {
@@ -136,6 +152,63 @@ export async function main(argv: string[], env: Env): Promise<number> {
   });
 }
 
+/** `switchyard admin …`: operations on a (migrated) database, then exit. */
+async function runAdmin(
+  sub: string,
+  values: ReturnType<typeof parseCli>['values'],
+  config: ReturnType<typeof loadConfig>,
+  logger: ReturnType<typeof createLogger>,
+  env: Env,
+): Promise<number> {
+  const handle = await openDatabase(config.database, logger).catch((err: unknown) => {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return undefined;
+  });
+  if (!handle) return 1;
+  try {
+    await handle.migrate();
+    if (sub === 'create-operator') {
+      const email = values.email?.trim().toLowerCase();
+      if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
+        process.stderr.write('admin create-operator needs --email <address>\n');
+        return 2;
+      }
+      const given = env.SWITCHYARD_OPERATOR_PASSWORD;
+      const password = given || `${randomToken(18)}`;
+      if (given) {
+        const problems = await checkPasswordPolicy(given, { email });
+        if (problems.length) {
+          process.stderr.write(
+            `SWITCHYARD_OPERATOR_PASSWORD is too weak: ${problems.map((p) => p.message).join(' ')}\n`,
+          );
+          return 2;
+        }
+      }
+      const result = await createOperator(handle.db, {
+        email,
+        name: values.name ?? 'Operator',
+        passwordHash: await hashPassword(password),
+      });
+      if (result.created) {
+        process.stdout.write(`Created operator ${email} (${result.userId}).\n`);
+        if (!given) process.stdout.write(`Password (shown once, change it after logging in): ${password}\n`);
+      } else {
+        process.stdout.write(`${email} (${result.userId}) is now an instance operator; their password is unchanged.\n`);
+      }
+      return 0;
+    }
+    const limit = Math.min(Math.max(Number(values.limit ?? 20) || 20, 1), 200);
+    const mails = await listOutbox(handle.db, { to: values.to, limit });
+    if (mails.length === 0) process.stdout.write('The outbox is empty.\n');
+    for (const m of mails) {
+      process.stdout.write(`--- ${m.createdAt}  ${m.kind}  to ${m.to}\nSubject: ${m.subject}\n\n${m.text}\n`);
+    }
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
 function parseCli(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -147,6 +220,10 @@ function parseCli(argv: string[]) {
       'data-dir': { type: 'string' },
       'database-url': { type: 'string' },
       'log-level': { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      to: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

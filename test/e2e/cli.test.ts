@@ -336,6 +336,41 @@ describe('switchyard CLI end to end', () => {
     assert.equal(fs.existsSync(path.join(fresh, 'pgdata.lock')), false, 'a refused start releases the lock');
   });
 
+  test('admin create-operator makes an operator who can log in, and admin outbox prints queued mail', async () => {
+    const dataDir = makeDataDir();
+    const env = cliEnv({ SWITCHYARD_DATA_DIR: dataDir });
+    const created = await runCli(['admin', 'create-operator', '--email', 'Ops@Example.test', '--name', 'Ops'], env);
+    assert.equal(created.code, 0, created.proc.output());
+    const password = /Password \(shown once[^:]*\): (\S+)/.exec(created.stdout)?.[1];
+    assert.ok(password, 'a generated password is printed once');
+    const again = await runCli(['admin', 'create-operator', '--email', 'ops@example.test'], env);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /is now an instance operator; their password is unchanged/);
+    assert.doesNotMatch(again.stdout, /Password/);
+    const bad = await runCli(['admin', 'create-operator'], env);
+    assert.equal(bad.code, 2);
+
+    const server = await startReady(['start'], env);
+    const login = await api(server.url, 'POST', '/api/v1/auth/login', { email: 'ops@example.test', password });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    const auth = { authorization: `Bearer ${(login.body as { accessToken: string }).accessToken}` };
+    assert.equal((await api(server.url, 'GET', '/api/v1/operator/tenants', undefined, auth)).status, 200);
+    const invited = await api(
+      server.url,
+      'POST',
+      '/api/v1/invitations',
+      { email: 'new@example.test', role: 'editor' },
+      auth,
+    );
+    assert.equal(invited.status, 201, JSON.stringify(invited.body));
+    await stopCleanly(server.proc);
+
+    const outbox = await runCli(['admin', 'outbox', '--to', 'new@example.test'], env);
+    assert.equal(outbox.code, 0, outbox.proc.output());
+    assert.match(outbox.stdout, /invitation\s+to new@example\.test/);
+    assert.match(outbox.stdout, /accept-invitation\?token=inv_/);
+  });
+
   test('--version prints the package version and --help prints usage with every command', async () => {
     const env = cliEnv({ SWITCHYARD_DATA_DIR: path.join(makeDataDir(), 'unused') });
     const [version, v, help, h] = await Promise.all([

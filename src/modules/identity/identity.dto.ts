@@ -50,6 +50,20 @@ export const SessionTokensSchema = z
   .meta({ id: 'SessionTokens' });
 export type SessionTokens = z.output<typeof SessionTokensSchema>;
 
+/** What a correct password earns when the account has MFA on: a ticket for the second step. */
+export const MfaRequiredSchema = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().describe('Single use: send it with a code to POST /auth/login/mfa'),
+    expiresIn: z.number().int().describe('Seconds until the MFA token expires'),
+  })
+  .meta({ id: 'MfaRequired' });
+export type MfaRequired = z.output<typeof MfaRequiredSchema>;
+
+export const LoginResultSchema = z
+  .union([SessionTokensSchema, MfaRequiredSchema])
+  .describe('A session, or — when the account has MFA on — `mfaRequired` and a token for the second step');
+
 export const MeSchema = z
   .object({
     user: z.object({
@@ -58,6 +72,7 @@ export const MeSchema = z
       name: z.string(),
       isOperator: z.boolean(),
       createdAt: z.iso.datetime(),
+      mfaEnabled: z.boolean().describe('Whether logging in asks for a second factor'),
     }),
     tenant: z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) }),
     memberships: z.array(z.object({ tenantId: z.string(), tenantName: z.string(), role: z.enum(ROLES) })),

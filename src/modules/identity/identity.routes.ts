@@ -20,6 +20,7 @@ import {
 } from './auth.service.ts';
 import {
   LoginBody,
+  LoginResultSchema,
   MeSchema,
   RefreshBody,
   SessionSchema,
@@ -58,9 +59,12 @@ export const publicAuthRoutes =
         schema: {
           tags,
           summary: 'Log in with email and password',
+          description:
+            'Returns a session, or — when the account has MFA on — `{mfaRequired: true, mfaToken, expiresIn}` ' +
+            'and no session: finish with POST /auth/login/mfa.',
           security: [],
           body: LoginBody,
-          response: { 200: SessionTokensSchema, ...problems(400, 413, 415, 429) },
+          response: { 200: LoginResultSchema, ...problems(400, 413, 415, 429) },
         },
       },
       async (req) => login(deps, req.body, client(req)),

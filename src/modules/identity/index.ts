@@ -3,6 +3,8 @@ export { deriveTokenKeys, TOKEN_KEY_INFO, tokenKeysFrom, type TokenKeys } from '
 export { authenticate } from './authenticate.ts';
 export type { AuthDeps } from './auth.service.ts';
 export { authRoutes, publicAuthRoutes } from './identity.routes.ts';
+export { mfaRoutes, publicMfaRoutes } from './mfa.routes.ts';
 export { createAuthCache, type AuthCache } from './auth-cache.ts';
 export { accountRoutes, publicAccountRoutes } from './account.routes.ts';
 export { organizationRoutes } from './organization.routes.ts';
+export { createOperator } from './organization.service.ts';

@@ -128,3 +128,43 @@ export async function operatorSetTenantStatus(
   for (const id of ended) deps.cache.forgetSession(id);
   deps.cache.forgetApiKeys();
 }
+
+/**
+ * `switchyard admin create-operator`: makes an existing user the instance operator, or creates
+ * one (with an organisation of their own, so they can log in). Idempotent for an existing user.
+ */
+export async function createOperator(
+  db: Database,
+  input: { email: string; name: string; passwordHash: string },
+): Promise<{ userId: string; created: boolean }> {
+  return db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`lower(${users.email}) = ${input.email}`);
+    if (existing) {
+      await tx.update(users).set({ isOperator: true, updatedAt: new Date() }).where(eq(users.id, existing.id));
+      return { userId: existing.id, created: false };
+    }
+    const userId = newId('usr');
+    const tenantId = newId('ten');
+    await tx
+      .insert(users)
+      .values({
+        id: userId,
+        email: input.email,
+        name: input.name,
+        passwordHash: input.passwordHash,
+        isOperator: true,
+        emailVerifiedAt: new Date(),
+      });
+    await tx.insert(tenants).values({ id: tenantId, name: 'Operations' });
+    await tx.insert(memberships).values({ tenantId, userId, role: 'owner' });
+    await recordAudit(
+      tx,
+      { tenantId, actor: { type: 'system', id: 'cli' }, requestId: undefined, ip: undefined, userAgent: undefined },
+      { action: 'user.operator_created', targetType: 'user', targetId: userId, after: { email: input.email } },
+    );
+    return { userId, created: true };
+  });
+}
