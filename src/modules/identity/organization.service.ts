@@ -148,16 +148,14 @@ export async function createOperator(
     }
     const userId = newId('usr');
     const tenantId = newId('ten');
-    await tx
-      .insert(users)
-      .values({
-        id: userId,
-        email: input.email,
-        name: input.name,
-        passwordHash: input.passwordHash,
-        isOperator: true,
-        emailVerifiedAt: new Date(),
-      });
+    await tx.insert(users).values({
+      id: userId,
+      email: input.email,
+      name: input.name,
+      passwordHash: input.passwordHash,
+      isOperator: true,
+      emailVerifiedAt: new Date(),
+    });
     await tx.insert(tenants).values({ id: tenantId, name: 'Operations' });
     await tx.insert(memberships).values({ tenantId, userId, role: 'owner' });
     await recordAudit(
