@@ -2,7 +2,7 @@ import type { preHandlerAsyncHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problems } from '../../platform/http/openapi.ts';
-import { getRequestContext } from '../../platform/http/request-context.ts';
+import { clientInfo, getRequestContext } from '../../platform/http/request-context.ts';
 import { safeText } from '../../platform/validation.ts';
 import { listOutbox } from '../mail/index.ts';
 import {
@@ -19,11 +19,6 @@ import { assertOperator, operatorListTenants, operatorSetTenantStatus } from './
 
 const tags = ['auth'];
 const Token = z.string().min(10).max(200);
-const client = (req: { id: string; ip: string; headers: Record<string, unknown> }) => ({
-  requestId: req.id,
-  ip: req.ip,
-  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
-});
 
 /** Account flows reached from emailed links: they work without a session. */
 export const publicAccountRoutes =
@@ -40,7 +35,7 @@ export const publicAccountRoutes =
           response: { 201: SessionTokensSchema, ...problems(400, 404, 409) },
         },
       },
-      async (req, reply) => reply.status(201).send(await signupInvited(deps, req.body, client(req))),
+      async (req, reply) => reply.status(201).send(await signupInvited(deps, req.body, clientInfo(req))),
     );
     app.post(
       '/auth/password/forgot',

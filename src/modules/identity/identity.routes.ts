@@ -4,7 +4,7 @@ import { ROLES } from '../../platform/context.ts';
 import { idPattern } from '../../platform/ids.ts';
 import { requireRole } from '../../platform/http/authorize.ts';
 import { problems } from '../../platform/http/openapi.ts';
-import { getRequestContext } from '../../platform/http/request-context.ts';
+import { clientInfo, getRequestContext } from '../../platform/http/request-context.ts';
 import { safeText } from '../../platform/validation.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
 import {
@@ -30,11 +30,6 @@ import {
 } from './identity.dto.ts';
 
 const tags = ['auth'];
-const client = (req: { id: string; ip: string; headers: Record<string, unknown> }) => ({
-  requestId: req.id,
-  ip: req.ip,
-  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
-});
 
 /** Routes that work without credentials: they are how credentials are obtained. */
 export const publicAuthRoutes =
@@ -51,7 +46,7 @@ export const publicAuthRoutes =
           response: { 201: SessionTokensSchema, ...problems(400, 409, 413, 415, 429) },
         },
       },
-      async (req, reply) => reply.status(201).send(await signup(deps, req.body, client(req))),
+      async (req, reply) => reply.status(201).send(await signup(deps, req.body, clientInfo(req))),
     );
     app.post(
       '/auth/login',
@@ -67,7 +62,7 @@ export const publicAuthRoutes =
           response: { 200: LoginResultSchema, ...problems(400, 413, 415, 429) },
         },
       },
-      async (req) => login(deps, req.body, client(req)),
+      async (req) => login(deps, req.body, clientInfo(req)),
     );
     app.post(
       '/auth/refresh',
@@ -81,7 +76,7 @@ export const publicAuthRoutes =
           response: { 200: SessionTokensSchema, ...problems(400, 413, 415, 429) },
         },
       },
-      async (req) => refresh(deps, req.body.refreshToken, client(req)),
+      async (req) => refresh(deps, req.body.refreshToken, clientInfo(req)),
     );
   };
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problems } from '../../platform/http/openapi.ts';
-import { getRequestContext } from '../../platform/http/request-context.ts';
+import { clientInfo, getRequestContext } from '../../platform/http/request-context.ts';
 import type { AuthDeps } from './auth.service.ts';
 import { Password, SessionTokensSchema } from './identity.dto.ts';
 import {
@@ -14,11 +14,6 @@ import {
 } from './mfa.service.ts';
 
 const tags = ['auth'];
-const client = (req: { id: string; ip: string; headers: Record<string, unknown> }) => ({
-  requestId: req.id,
-  ip: req.ip,
-  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
-});
 
 /** A TOTP code (6 digits) or a recovery code (`xxxx-xxxx-xxxx`; case, dashes and spaces ignored). */
 const Code = z
@@ -57,7 +52,7 @@ export const publicMfaRoutes =
           response: { 200: SessionTokensSchema, ...problems(400, 413, 415, 429) },
         },
       },
-      async (req) => completeMfaLogin(deps, req.body, client(req)),
+      async (req) => completeMfaLogin(deps, req.body, clientInfo(req)),
     );
   };
 

@@ -17,3 +17,10 @@ export function getRequestContext(request: FastifyRequest): ActorContext {
   if (!ctx) throw new Error('request context was not resolved for this route');
   return ctx;
 }
+
+/** Where an unauthenticated request comes from: for session records and audit entries. */
+export const clientInfo = (req: FastifyRequest) => ({
+  requestId: req.id,
+  ip: req.ip,
+  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+});
