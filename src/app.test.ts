@@ -317,6 +317,8 @@ describeEachBackend('logs', (getDb) => {
     });
     assert.equal(res.statusCode, 201);
     await t.app.inject({ url: '/api/v1/items/not-an-id', headers: { 'x-request-id': 'log-test-2' } });
+    // One-time secrets in query strings (SSO code/state, emailed tokens) are masked in request logs.
+    await t.app.inject({ url: `/api/v1/auth/sso/idp_x/callback?code=${canary}&state=${canary}` });
 
     const lines = t.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const first = lines.filter((l) => l.requestId === 'log-test-1');

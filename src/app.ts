@@ -26,6 +26,7 @@ import {
   publicMfaRoutes,
   type TokenKeys,
 } from './modules/identity/index.ts';
+import { createSsoDeps, publicSsoRoutes, ssoRoutes } from './modules/identity/sso/index.ts';
 import { itemsRoutes } from './modules/items/index.ts';
 import { settingsRoutes } from './modules/settings/index.ts';
 import { statsRoutes } from './modules/stats/index.ts';
@@ -43,6 +44,9 @@ import { VERSION } from './version.ts';
 export interface AppDeps {
   http: Config['http'];
   auth: { config: AuthConfig; tokenKeys: TokenKeys; ring: KeyRing };
+  /** Which private hosts server-side requests (SSO discovery, GitHub, …) may reach. */
+  outbound: Config['outbound'];
+  sso: Config['sso'];
   db: Database;
   logger: Logger;
   metrics: Metrics;
@@ -146,7 +150,27 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         { name: 'audit', description: 'Who changed what, when' },
         { name: 'stats', description: 'Dashboard counters' },
         { name: 'health', description: 'Probes and metrics' },
+        { name: 'auth', description: 'Sign-up, login, sessions, MFA, passwords' },
+        { name: 'sso', description: 'Single sign-on with OIDC and GitHub' },
+        { name: 'members', description: 'Who belongs to the tenant, with which role' },
+        { name: 'invitations', description: 'Invite people by email' },
+        { name: 'organization', description: 'The tenant itself' },
+        { name: 'api-keys', description: 'Credentials for scripts and integrations' },
+        { name: 'operator', description: 'The instance operator: tenants, suspension, outbox' },
       ],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'Access token from /auth/login',
+          },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A tenant API key (sy_…)' },
+        },
+      },
+      // Every route needs one of these unless it says otherwise (`security: []`).
+      security: [{ bearerAuth: [] }, { apiKey: [] }],
     },
     transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/*', '/openapi.json'] }),
     transformObject: jsonSchemaTransformObject,
@@ -171,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   // Links in emails point here; without PUBLIC_URL, at this server as bound locally.
   const publicUrl = deps.http.publicUrl ?? `http://localhost:${deps.http.port || 3000}`;
   const accountDeps = { ...authDeps, publicUrl };
+  const ssoDeps = createSsoDeps(authDeps, { publicUrl, outbound: deps.outbound, sso: deps.sso });
   const resolveContext =
     deps.resolveContext ??
     ((req: FastifyRequest) =>
@@ -194,6 +219,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         await api.register(publicAuthRoutes(authDeps));
         await api.register(publicMfaRoutes(authDeps));
         await api.register(publicAccountRoutes(accountDeps));
+        await api.register(publicSsoRoutes(ssoDeps));
         // Everything else under /api/v1 needs credentials and at least the method's role floor.
         await api.register(async (secured) => {
           secured.addHook('onRequest', async (req, reply) => {
@@ -213,6 +239,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           await secured.register(mfaRoutes(authDeps));
           await secured.register(accountRoutes(accountDeps));
           await secured.register(organizationRoutes(accountDeps));
+          await secured.register(ssoRoutes(ssoDeps));
         });
       },
       { prefix: '/api/v1' },

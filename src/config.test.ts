@@ -59,4 +59,26 @@ describe('config', () => {
       },
     );
   });
+
+  it('reads identity and outbound settings, with safe defaults', () => {
+    const d = loadConfig({});
+    assert.equal(d.auth.signupMode, 'open');
+    assert.equal(d.auth.accessTokenTtlSeconds, 900);
+    assert.equal(d.auth.secretKey, undefined);
+    assert.deepEqual(d.outbound.allowlist, [], 'nothing private is reachable by default');
+    assert.equal(d.sso.githubApiUrl, 'https://api.github.com');
+    const c = loadConfig({
+      SIGNUP_MODE: 'closed',
+      OUTBOUND_ALLOWLIST: 'Keycloak.internal:8443, 127.0.0.1',
+      GITHUB_API_URL: 'https://ghe.example.com/api/v3/',
+      PUBLIC_URL: 'https://sy.example.com',
+    });
+    assert.equal(c.auth.signupMode, 'closed');
+    assert.deepEqual(c.outbound.allowlist, ['keycloak.internal:8443', '127.0.0.1']);
+    assert.equal(c.sso.githubApiUrl, 'https://ghe.example.com/api/v3');
+    assert.equal(c.auth.issuer, 'https://sy.example.com');
+    assert.throws(() => loadConfig({ SIGNUP_MODE: 'maybe' }), /SIGNUP_MODE/);
+    assert.throws(() => loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '5' }), /ACCESS_TOKEN_TTL_SECONDS/);
+    assert.throws(() => loadConfig({ OUTBOUND_ALLOWLIST: 'http://not-a-host/' }), /OUTBOUND_ALLOWLIST/);
+  });
 });

@@ -46,6 +46,25 @@ const corsOrigins = z
     ),
   );
 
+const hostList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .refine(
+          (h) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(h),
+          'each entry must be a host or host:port (no scheme, no path)',
+        ),
+    ),
+  );
+
 /** Environment variable → setting. The keys are the variable names, so errors can name them. */
 const envSchema = z.object({
   PORT: intFromEnv(0, 65535).default(3000),
@@ -70,6 +89,9 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: intFromEnv(60, 3600).default(900),
   REFRESH_TOKEN_TTL_SECONDS: intFromEnv(300, 90 * 86400).default(14 * 86400),
   SESSION_MAX_AGE_SECONDS: intFromEnv(300, 365 * 86400).default(30 * 86400),
+  OUTBOUND_ALLOWLIST: hostList.default([]),
+  GITHUB_OAUTH_URL: z.url({ protocol: /^https?$/ }).default('https://github.com'),
+  GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -93,6 +115,24 @@ export interface Config {
   readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean };
   readonly shutdownTimeoutMs: number;
   readonly auth: AuthConfig;
+  readonly outbound: OutboundConfig;
+  readonly sso: SsoConfig;
+}
+
+export interface OutboundConfig {
+  /**
+   * Hosts (`host`) or `host:port` pairs that server-side requests may reach even though they
+   * resolve to loopback or private addresses (e.g. a Keycloak on the internal network). Default
+   * empty: every such address is refused.
+   */
+  readonly allowlist: readonly string[];
+}
+
+export interface SsoConfig {
+  /** Where GitHub's OAuth endpoints live (`/login/oauth/…`); GitHub Enterprise or a test server. */
+  readonly githubOauthUrl: string;
+  /** GitHub's REST API base (`/user`, `/user/emails`). */
+  readonly githubApiUrl: string;
 }
 
 export interface AuthConfig {
@@ -156,6 +196,11 @@ export function loadConfig(env: Env): Config {
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       sessionMaxAgeSeconds: e.SESSION_MAX_AGE_SECONDS,
       issuer: e.PUBLIC_URL ?? 'switchyard',
+    },
+    outbound: { allowlist: e.OUTBOUND_ALLOWLIST },
+    sso: {
+      githubOauthUrl: e.GITHUB_OAUTH_URL.replace(/\/+$/, ''),
+      githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
     },
   };
   return deepFreeze(config);

@@ -84,6 +84,8 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
     built = await buildApp({
       http: config.http,
       auth: { config: config.auth, tokenKeys, ring },
+      outbound: config.outbound,
+      sso: config.sso,
       db: handle.db,
       logger,
       metrics: createMetrics(),

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { after, before, describe } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { buildApp } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +9,7 @@ import { KeyRing } from '../../src/platform/crypto/index.ts';
 import { createTenant } from '../../src/modules/tenants/index.ts';
 import type { ActorContext, Role } from '../../src/platform/context.ts';
 import type { AuthConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/platform/telemetry/logger.ts';
 import { createMetrics } from '../../src/platform/telemetry/metrics.ts';
 import { BACKENDS, type Backend, createTestDatabase, isPostgresAvailable, type TestDatabase } from './databases.ts';
 
@@ -34,6 +34,10 @@ export const TEST_AUTH: AuthConfig = {
   sessionMaxAgeSeconds: 30 * 86400,
   issuer: 'switchyard-test',
 };
+
+/** Tests reach nothing private unless a suite allow-lists its own local servers. */
+export const TEST_OUTBOUND: Config['outbound'] = { allowlist: [] };
+export const TEST_SSO: Config['sso'] = { githubOauthUrl: 'https://github.com', githubApiUrl: 'https://api.github.com' };
 
 /** A random master key ring, fresh per process, and the token keys derived from it. */
 export const TEST_RING = new KeyRing([randomBytes(32)]);
@@ -65,6 +69,8 @@ export async function createTestApp(
     tenantId?: string;
     http?: Partial<Config['http']>;
     auth?: Partial<AuthConfig>;
+    outbound?: Partial<Config['outbound']>;
+    sso?: Partial<Config['sso']>;
     /** The role module suites act with (default owner); `'real'` turns authentication on. */
     as?: Role | 'real';
   } = {},
@@ -75,8 +81,11 @@ export async function createTestApp(
   const built = await buildApp({
     http: { ...TEST_HTTP, ...opts.http },
     auth: { config: { ...TEST_AUTH, ...opts.auth }, tokenKeys: TEST_TOKEN_KEYS, ring: TEST_RING },
+    outbound: { ...TEST_OUTBOUND, ...opts.outbound },
+    sso: { ...TEST_SSO, ...opts.sso },
     db: db.handle.db,
-    logger: pino({ level: 'info' }, logs),
+    // The production logger (redaction, serializers), writing into memory.
+    logger: createLogger({ level: 'info', pretty: false, destination: logs }),
     metrics: createMetrics(),
     checks: { database: () => db.handle.ping() },
     resolveContext:

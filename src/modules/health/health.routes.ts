@@ -53,6 +53,7 @@ export const healthRoutes =
         schema: {
           tags,
           summary: 'Liveness: the process is up',
+          security: [],
           response: { 200: z.object({ status: z.literal('ok') }) },
         },
       },
@@ -64,6 +65,7 @@ export const healthRoutes =
         schema: {
           tags,
           summary: 'Readiness: every dependency answers',
+          security: [],
           response: { 200: ReadySchema, 503: ReadySchema },
         },
       },
@@ -81,7 +83,7 @@ export const healthRoutes =
     );
     app.get(
       '/metrics',
-      { schema: { tags, summary: 'Prometheus metrics (text exposition format)', hide: false } },
+      { schema: { tags, summary: 'Prometheus metrics (text exposition format)', security: [] } },
       async (_req, reply) => {
         const body = await deps.registry.metrics();
         return reply.type(deps.registry.contentType).send(body);

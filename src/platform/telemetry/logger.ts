@@ -17,6 +17,31 @@ export const REDACT_PATHS = [
   'config.database.url',
 ];
 
+/** Query parameters that carry one-time secrets (SSO `code`/`state`, emailed tokens). */
+const SECRET_QUERY_PARAMS = /([?&](?:code|state|token|access_token|refresh_token)=)[^&#]*/gi;
+
+/** A request URL fit for a log line: secrets in the query string replaced. */
+export const redactQuery = (url: string) => url.replace(SECRET_QUERY_PARAMS, '$1[redacted]');
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/** Fastify's request serializer, with secrets in the query string redacted. */
+const serializers = {
+  req: (req: LoggedRequest) => ({
+    method: req.method,
+    url: req.url ? redactQuery(req.url) : req.url,
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+};
+
 export interface LoggerOptions {
   level: string;
   pretty: boolean;
@@ -31,6 +56,7 @@ export function createLogger(options: LoggerOptions): Logger {
     base: { pid: process.pid, service: 'switchyard' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    serializers,
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {
