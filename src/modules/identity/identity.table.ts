@@ -221,7 +221,13 @@ export const apiKeys = pgTable(
     /** First characters of the key, shown in lists so people can tell keys apart. */
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull(),
+    /** The creator's role when the key was made: the key never exceeds it. */
     role: text('role', { enum: ROLES }).notNull(),
+    /** Permissions the key carries (`items:read`, …), each within `role`'s permissions. */
+    scopes: text('scopes')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     lastUsedAt: ts('last_used_at'),
