@@ -165,7 +165,9 @@ async function prepareDatabase(kind: DatabaseKind, adminUrl: string): Promise<Pr
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
-    env: { DATABASE_URL: url.toString() },
+    // With DATABASE_URL Switchyard refuses to start without a master key; a throwaway one per run
+    // (the bare server ignores it).
+    env: { DATABASE_URL: url.toString(), SWITCHYARD_SECRET_KEY: randomBytes(32).toString('base64') },
     dispose: async () => {
       await withAdmin(adminUrl, (c) => c.query(`drop database if exists "${name}" with (force)`));
     },
@@ -176,7 +178,15 @@ async function prepareDatabase(kind: DatabaseKind, adminUrl: string): Promise<Pr
 // Server processes
 
 /** Variables a server reads; the inherited environment must not leak its own into a variant. */
-const SERVER_VARIABLES = ['PORT', 'HOST', 'DATABASE_URL', 'SWITCHYARD_DATA_DIR', 'LOG_LEVEL', 'RATE_LIMIT_PER_MINUTE'];
+const SERVER_VARIABLES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'SWITCHYARD_DATA_DIR',
+  'SWITCHYARD_SECRET_KEY',
+  'LOG_LEVEL',
+  'RATE_LIMIT_PER_MINUTE',
+];
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };

@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
@@ -33,10 +33,11 @@ import { statsRoutes } from './modules/stats/index.ts';
 import type { ActorContext } from './platform/context.ts';
 import type { KeyRing } from './platform/crypto/index.ts';
 import type { Database } from './platform/db/database.ts';
-import { enforceMethodFloor } from './platform/http/authorize.ts';
+import { enforcePermission } from './platform/http/authorize.ts';
 import { AppError } from './platform/errors.ts';
 import { sendProblem } from './platform/http/problem.ts';
 import { setRequestContext } from './platform/http/request-context.ts';
+import { registerRateLimits } from './platform/http/rate-limits.ts';
 import { genRequestId } from './platform/http/request-id.ts';
 import type { Metrics } from './platform/telemetry/metrics.ts';
 import { VERSION } from './version.ts';
@@ -58,6 +59,24 @@ export interface AppDeps {
    */
   resolveContext?: (request: FastifyRequest) => ActorContext | Promise<ActorContext>;
 }
+
+/**
+ * The routes anyone can call to get or recover credentials: they get a stricter per-IP limit
+ * (AUTH_RATE_LIMIT_PER_MINUTE, one budget for all of them) and a small body limit. Boot fails if
+ * one of these no longer exists, so a renamed route cannot silently lose its limit.
+ */
+const PUBLIC_AUTH_ROUTES = [
+  '/api/v1/auth/signup',
+  '/api/v1/auth/signup-invited',
+  '/api/v1/auth/login',
+  '/api/v1/auth/login/mfa',
+  '/api/v1/auth/refresh',
+  '/api/v1/auth/password/forgot',
+  '/api/v1/auth/password/reset',
+  '/api/v1/auth/verify-email',
+  '/api/v1/auth/sso/:id/start',
+  '/api/v1/auth/sso/:id/callback',
+] as const;
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -112,17 +131,30 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     );
   });
 
-  if (deps.http.rateLimitPerMinute > 0) {
-    await app.register(rateLimit, {
-      max: deps.http.rateLimitPerMinute,
-      timeWindow: 60_000,
-      allowList: (req) => req.url.startsWith('/health/') || req.url === '/metrics',
-      errorResponseBuilder: (_req, ctx) =>
-        new AppError('RATE_LIMITED', 'rate_limited', `Too many requests: the limit is ${ctx.max} per minute.`, {
-          extra: { retryAfterSeconds: Math.ceil(ctx.ttl / 1000) },
-        }),
-    });
-  }
+  await registerRateLimits(app, {
+    store: deps.http.rateLimitStore,
+    perIpPerMinute: deps.http.rateLimitPerMinute,
+    authPerIpPerMinute: deps.http.authRateLimitPerMinute,
+    principalPerMinute: deps.http.principalRateLimitPerMinute,
+    authRoutes: PUBLIC_AUTH_ROUTES,
+  });
+
+  await app.register(helmet, {
+    // The API answers JSON: nothing it returns may load, frame or run anything. Swagger UI,
+    // the one HTML page, sets its own policy (see the /docs registration below).
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    // Not includeSubDomains: an operator's other hosts under the same domain are not ours to pin.
+    hsts: { maxAge: 180 * 86400, includeSubDomains: false },
+  });
 
   if (deps.http.corsOrigins.length > 0) {
     const any = deps.http.corsOrigins.includes('*');
@@ -175,7 +207,24 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/*', '/openapi.json'] }),
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The one HTML page gets its own policy instead of the API's. Inline styles are allowed (the
+    // UI sets some at run time), inline scripts are not; no upgrade-insecure-requests, which would
+    // break the page on a plain-HTTP (embedded) instance.
+    staticCSP: {
+      'default-src': "'self'",
+      'base-uri': "'self'",
+      'form-action': "'self'",
+      'frame-ancestors': "'none'",
+      'object-src': "'none'",
+      'img-src': "'self' data:",
+      'font-src': "'self' data:",
+      'script-src': "'self'",
+      'script-src-attr': "'none'",
+      'style-src': "'self' 'unsafe-inline'",
+    },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/', { schema: { hide: true } }, async () => ({
     name: 'Switchyard',
@@ -220,7 +269,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         await api.register(publicMfaRoutes(authDeps));
         await api.register(publicAccountRoutes(accountDeps));
         await api.register(publicSsoRoutes(ssoDeps));
-        // Everything else under /api/v1 needs credentials and at least the method's role floor.
+        // Everything else under /api/v1 needs credentials and the permission its route declares.
         await api.register(async (secured) => {
           secured.addHook('onRequest', async (req, reply) => {
             try {
@@ -230,7 +279,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
               throw err;
             }
           });
-          secured.addHook('preHandler', enforceMethodFloor);
+          secured.addHook('preValidation', enforcePermission);
           await secured.register(itemsRoutes({ db: deps.db }));
           await secured.register(settingsRoutes({ db: deps.db }));
           await secured.register(auditRoutes({ db: deps.db }));

@@ -78,6 +78,10 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: intFromEnv(1024, 100 * 1024 * 1024).default(1024 * 1024),
   CORS_ORIGINS: corsOrigins.default([]),
   RATE_LIMIT_PER_MINUTE: intFromEnv(0, 1_000_000).default(1200),
+  AUTH_RATE_LIMIT_PER_MINUTE: intFromEnv(0, 1_000_000).default(30),
+  PRINCIPAL_RATE_LIMIT_PER_MINUTE: intFromEnv(0, 1_000_000).default(600),
+  LOGIN_MAX_FAILURES: intFromEnv(1, 1000).default(10),
+  LOGIN_LOCKOUT_SECONDS: intFromEnv(1, 7 * 86400).default(900),
   TRUST_PROXY: boolFromEnv.default(false),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(100, 600_000).default(10_000),
   PUBLIC_URL: z.url().optional(),
@@ -104,6 +108,16 @@ export interface Config {
     readonly corsOrigins: readonly string[];
     /** Requests per minute per client IP; 0 turns the limiter off. */
     readonly rateLimitPerMinute: number;
+    /**
+     * Requests per minute per client IP to the public auth routes (sign-up, login, refresh,
+     * password reset, …), on top of the global limit; 0 turns it off. Default 30.
+     */
+    readonly authRateLimitPerMinute: number;
+    /** Requests per minute per authenticated user or API key, whatever its IP; 0 turns it off. Default 600. */
+    readonly principalRateLimitPerMinute: number;
+    /** Where limiter counters live: this process's memory, or Redis (shared) when REDIS_URL is set. */
+    readonly rateLimitStore:
+      { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
     readonly trustProxy: boolean;
     readonly publicUrl: string | undefined;
   };
@@ -147,6 +161,13 @@ export interface AuthConfig {
   readonly sessionMaxAgeSeconds: number;
   /** `iss` of access tokens. */
   readonly issuer: string;
+  /** Consecutive wrong passwords for one email address that lock it. Default 10. */
+  readonly loginMaxFailures: number;
+  /**
+   * How long a lock lasts, and how long failures are remembered: a failure more than this after
+   * the previous one starts the count again. Default 900. A password reset lifts a lock at once.
+   */
+  readonly loginLockoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -179,6 +200,11 @@ export function loadConfig(env: Env): Config {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       corsOrigins: e.CORS_ORIGINS,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+      principalRateLimitPerMinute: e.PRINCIPAL_RATE_LIMIT_PER_MINUTE,
+      rateLimitStore: e.REDIS_URL
+        ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: 'switchyard:rate-limit:' }
+        : { kind: 'memory' },
       trustProxy: e.TRUST_PROXY,
       publicUrl: e.PUBLIC_URL,
     },
@@ -196,6 +222,8 @@ export function loadConfig(env: Env): Config {
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       sessionMaxAgeSeconds: e.SESSION_MAX_AGE_SECONDS,
       issuer: e.PUBLIC_URL ?? 'switchyard',
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
     },
     outbound: { allowlist: e.OUTBOUND_ALLOWLIST },
     sso: {

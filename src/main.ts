@@ -1,11 +1,17 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, type Env, loadConfig } from './config.ts';
-import { createOperator } from './modules/identity/index.ts';
+import { createOperator, rotateSealedSecrets, type RotationResult } from './modules/identity/index.ts';
 import { listOutbox } from './modules/mail/index.ts';
-import { checkPasswordPolicy, hashPassword, randomToken } from './platform/crypto/index.ts';
+import {
+  checkPasswordPolicy,
+  hashPassword,
+  type KeyRing,
+  MasterKeyError,
+  randomToken,
+} from './platform/crypto/index.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { createLogger } from './platform/telemetry/logger.ts';
-import { describeDatabase, type Role, run } from './roles/run.ts';
+import { describeDatabase, loadInstanceKeys, type Role, run } from './roles/run.ts';
 import { VERSION } from './version.ts';
 
 const USAGE = `switchyard ${VERSION} — self-hostable automation platform
@@ -23,6 +29,10 @@ Commands:
               SWITCHYARD_OPERATOR_PASSWORD, else generated and printed once)
   admin outbox [--to <email>] [--limit <n>]
               print queued emails (invitations, reset links) on an install without SMTP
+  admin rotate-key
+              re-encrypt every stored secret under the first key of SWITCHYARD_SECRET_KEY
+              (or of the key file); run it after putting a new key first, before removing
+              the old one
 
 Options (each overrides its environment variable):
   --port <n>          PORT
@@ -33,7 +43,8 @@ Options (each overrides its environment variable):
   -h, --help          show this help
   -v, --version       print the version
 
-Configuration is read from the environment; see the README's table.`;
+Configuration is read from the environment; see the README's table. With DATABASE_URL,
+SWITCHYARD_SECRET_KEY is required by every command but migrate.`;
 
 const ROLES_BY_COMMAND: Record<string, Role[]> = {
   start: ['api', 'worker', 'scheduler'],
@@ -62,7 +73,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   const command = positionals[0] ?? 'start';
   const isAdmin =
     command === 'admin' &&
-    (positionals[1] === 'create-operator' || positionals[1] === 'outbox') &&
+    (positionals[1] === 'create-operator' || positionals[1] === 'outbox' || positionals[1] === 'rotate-key') &&
     positionals.length === 2;
   if (!isAdmin && (positionals.length > 1 || (command !== 'migrate' && !ROLES_BY_COMMAND[command]))) {
     process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}\n`);
@@ -116,6 +127,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   try {
     running = await run(config, logger, { roles, migrate: command === 'start' });
   } catch (err) {
+    if (err instanceof MasterKeyError) return refuseKeys(err);
     logger.fatal({ err }, 'start-up failed');
     return 1;
   }
@@ -152,6 +164,12 @@ export async function main(argv: string[], env: Env): Promise<number> {
   });
 }
 
+/** A missing, malformed or unsafe master key is a configuration problem: say which, exit 78. */
+function refuseKeys(err: MasterKeyError): number {
+  process.stderr.write(`${err.message}\n`);
+  return 78; // EX_CONFIG
+}
+
 /** `switchyard admin …`: operations on a (migrated) database, then exit. */
 async function runAdmin(
   sub: string,
@@ -160,6 +178,16 @@ async function runAdmin(
   logger: ReturnType<typeof createLogger>,
   env: Env,
 ): Promise<number> {
+  // Keys before the database: a refused key must not leave a half-done command behind.
+  let ring: KeyRing | undefined;
+  if (sub === 'rotate-key') {
+    try {
+      ring = loadInstanceKeys(config);
+    } catch (err) {
+      if (err instanceof MasterKeyError) return refuseKeys(err);
+      throw err;
+    }
+  }
   const handle = await openDatabase(config.database, logger).catch((err: unknown) => {
     process.stderr.write(`${(err as Error).message}\n`);
     return undefined;
@@ -167,6 +195,11 @@ async function runAdmin(
   if (!handle) return 1;
   try {
     await handle.migrate();
+    if (ring) {
+      const result = await rotateSealedSecrets(handle.db, ring);
+      printRotation(result, ring);
+      return result.failures.length > 0 ? 1 : 0;
+    }
     if (sub === 'create-operator') {
       const email = values.email?.trim().toLowerCase();
       if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
@@ -206,6 +239,34 @@ async function runAdmin(
     return 0;
   } finally {
     await handle.close();
+  }
+}
+
+function printRotation(result: RotationResult, ring: KeyRing): void {
+  const width = Math.max(...Object.keys(result.columns).map((c) => c.length));
+  const lines = Object.entries(result.columns).map(
+    ([column, c]) =>
+      `  ${column.padEnd(width)}  ${c.resealed} re-sealed, ${c.current} already current` +
+      (c.failed ? `, ${c.failed} FAILED` : ''),
+  );
+  const total = Object.values(result.columns).reduce((n, c) => n + c.resealed, 0);
+  process.stdout.write(
+    `Key ring: ${ring.keyIds.join(', ')} (current ${result.keyId}).\n${lines.join('\n')}\n` +
+      `Re-sealed ${total} value(s) under key ${result.keyId}.\n`,
+  );
+  for (const f of result.failures) {
+    process.stderr.write(`Could not re-seal ${f.column} of ${f.rowKey}: ${f.message}\n`);
+  }
+  if (result.failures.length > 0) {
+    process.stderr.write(
+      `${result.failures.length} value(s) could not be opened with the key ring and were left as they are; ` +
+        'keep every older key in the ring until this command reports no failures.\n',
+    );
+  } else if (ring.keyIds.length > 1) {
+    process.stdout.write(
+      `If every process already runs with ${result.keyId} first, nothing stored depends on the older key(s): ` +
+        'remove them once the access tokens they signed have expired (ACCESS_TOKEN_TTL_SECONDS after that restart).\n',
+    );
   }
 }
 

@@ -16,6 +16,8 @@ export interface ActorContext {
   readonly actor: { readonly type: ActorType; readonly id: string };
   /** The actor's role in the tenant; undefined for system work that is not role-bound. */
   readonly role?: Role | undefined;
+  /** An API key's scopes (permissions); undefined for users, whose role alone decides. */
+  readonly scopes?: readonly string[] | undefined;
   /** The login session behind a user's request (for logout and "revoke other sessions"). */
   readonly sessionId?: string | undefined;
   readonly requestId: string | undefined;

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.ts';
 import { TOKEN_KEY_INFO, tokenKeysFrom } from '../modules/identity/index.ts';
-import { loadKeyRing } from '../platform/crypto/index.ts';
+import { KEY_FILE_NAME, type KeyRing, loadKeyRing, MasterKeyError } from '../platform/crypto/index.ts';
 import type { Config } from '../config.ts';
 import { type DatabaseHandle, MIGRATIONS_DIR, openDatabase } from '../platform/db/database.ts';
 import { redactUrl } from '../platform/telemetry/logger.ts';
@@ -50,18 +50,39 @@ export async function pendingMigrations(handle: DatabaseHandle): Promise<number>
 }
 
 /**
+ * The instance's master key ring, or `MasterKeyError` (the CLI exits 78 with its message).
+ *
+ * Embedded mode may make its own key in the data dir: one process, one box. With `DATABASE_URL`
+ * it may not: every process sharing the database (api replicas, workers, the scheduler, admin
+ * commands) must hold the same key, and a key file per container would silently differ, so each
+ * process would reject the others' tokens and fail to open their secrets. Fail closed instead.
+ */
+export function loadInstanceKeys(config: Config): KeyRing {
+  const configured = config.auth.secretKey?.trim();
+  if (config.database.kind === 'postgres' && !configured) {
+    const file = path.join(config.dataDir, KEY_FILE_NAME);
+    throw new MasterKeyError(
+      'CRYPTO_MASTER_KEY_REQUIRED',
+      'SWITCHYARD_SECRET_KEY is required when DATABASE_URL is set: every process that shares the database must ' +
+        'use the same master key (it encrypts secrets at rest and signs access tokens). Generate one with ' +
+        '`openssl rand -base64 32`, keep it in your secret store, and set SWITCHYARD_SECRET_KEY to it in every process.' +
+        (fs.existsSync(file)
+          ? ` ${file} holds a key from an earlier start: set SWITCHYARD_SECRET_KEY to its contents instead, ` +
+            'or sessions and stored secrets made with it stop working.'
+          : ''),
+    );
+  }
+  return loadKeyRing({ configured, dataDir: config.dataDir }).ring;
+}
+
+/**
  * Starts the given roles in this process. The worker and scheduler have nothing to run until
  * the workflow engine lands; they start, report, and idle until told to stop.
  */
 export async function run(config: Config, logger: Logger, options: RunOptions): Promise<Running> {
   const started = performance.now();
   // The master key first: a missing or unsafe key fails start-up before anything is opened.
-  const { ring, source } = loadKeyRing({ configured: config.auth.secretKey, dataDir: config.dataDir });
-  if (source === 'file' && config.database.kind === 'postgres') {
-    logger.warn(
-      'SWITCHYARD_SECRET_KEY is not set: using the key file in the data dir. Every process that shares this database must use the same key: set SWITCHYARD_SECRET_KEY when running more than one.',
-    );
-  }
+  const ring = loadInstanceKeys(config);
   const tokenKeys = tokenKeysFrom(ring.deriveSubkeys(TOKEN_KEY_INFO));
   const handle = await openDatabase(config.database, logger);
   try {

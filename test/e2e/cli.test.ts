@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, type TestContext, test } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
+import { keyIdOf } from '../../src/platform/crypto/index.ts';
 import { createTestDatabase, isPostgresAvailable, type TestDatabase } from '../support/databases.ts';
 import {
   api,
@@ -9,6 +11,7 @@ import {
   cliEnv,
   killAll,
   makeDataDir,
+  newSecretKey,
   REPO_ROOT,
   removeDataDirs,
   runCli,
@@ -86,9 +89,10 @@ async function restartRoundTrip(t: TestContext, env: NodeJS.ProcessEnv, backend:
     );
   }
 
-  // The access token from before the restart still works: the master key persisted too.
+  // The access token from before the restart still works: the master key persisted too (the key
+  // file in embedded mode, the same SWITCHYARD_SECRET_KEY with PostgreSQL).
   const list = await api(second.url, 'GET', '/api/v1/items?limit=100', undefined, auth);
-  assert.equal(list.status, 200, JSON.stringify(list.body));
+  assert.equal(list.status, 200, `the pre-restart access token must still work: ${JSON.stringify(list.body)}`);
   const byId = (a: Item, b: Item) => a.id.localeCompare(b.id);
   const listed = [...(list.body as { data: Item[] }).data].sort(byId);
   assert.deepEqual(listed, [...created].sort(byId), 'the same items, ids and versions survive a restart');
@@ -120,6 +124,9 @@ describe('switchyard CLI end to end', () => {
   test('start on PGlite keeps items, settings and audit logs across a clean SIGTERM restart', async (t) => {
     const dataDir = makeDataDir();
     await restartRoundTrip(t, cliEnv({ SWITCHYARD_DATA_DIR: dataDir }), 'pglite');
+    // Embedded mode made its own master key on first start, readable by this user only.
+    const keyFile = fs.statSync(path.join(dataDir, 'secret.key'));
+    if (process.platform !== 'win32') assert.equal(keyFile.mode & 0o777, 0o600);
   });
 
   test(
@@ -135,9 +142,12 @@ describe('switchyard CLI end to end', () => {
       });
       assert.ok(db.url);
       const dataDir = makeDataDir();
-      await restartRoundTrip(t, cliEnv({ SWITCHYARD_DATA_DIR: dataDir, DATABASE_URL: db.url }), 'postgres');
-      // PostgreSQL mode must not open an embedded database in the data dir.
+      // One key for both starts, as every process of a deployment shares one.
+      const env = cliEnv({ SWITCHYARD_DATA_DIR: dataDir, DATABASE_URL: db.url, SWITCHYARD_SECRET_KEY: newSecretKey() });
+      await restartRoundTrip(t, env, 'postgres');
+      // PostgreSQL mode must not open an embedded database, nor make a key file, in the data dir.
       assert.equal(fs.existsSync(path.join(dataDir, 'pgdata')), false, 'no PGlite data dir with DATABASE_URL');
+      assert.equal(fs.existsSync(path.join(dataDir, 'secret.key')), false, 'no key file with DATABASE_URL');
     },
   );
 
@@ -336,6 +346,96 @@ describe('switchyard CLI end to end', () => {
     assert.equal(fs.existsSync(path.join(fresh, 'pgdata.lock')), false, 'a refused start releases the lock');
   });
 
+  test('with DATABASE_URL and no SWITCHYARD_SECRET_KEY every command but migrate exits 78 naming it', async (t) => {
+    // Nothing listens on port 1: a role that got as far as the database would fail with 1, not 78.
+    const unreachable = 'postgres://switchyard@127.0.0.1:1/switchyard';
+    const dataDir = path.join(makeDataDir(), 'never-created');
+    const env = cliEnv({ SWITCHYARD_DATA_DIR: dataDir, DATABASE_URL: unreachable });
+    const commands = [['start'], ['api'], ['worker'], ['scheduler'], ['admin', 'rotate-key']];
+    const refused = await Promise.all(commands.map((args) => runCli(args, env)));
+    for (const [i, r] of refused.entries()) {
+      const what = `${commands[i]?.join(' ')}\n${r.proc.output()}`;
+      assert.equal(r.code, 78, what);
+      assert.match(r.stderr, /SWITCHYARD_SECRET_KEY is required when DATABASE_URL is set/, what);
+      assert.match(r.stderr, /openssl rand -base64 32/, what);
+      assert.equal(r.stdout, '', what);
+    }
+    assert.equal(fs.existsSync(dataDir), false, 'no key file is made as a fallback');
+
+    // A key file left by an earlier start is pointed at, not silently used.
+    const withFile = makeDataDir();
+    fs.writeFileSync(path.join(withFile, 'secret.key'), `${newSecretKey()}\n`, { mode: 0o600 });
+    const hinted = await runCli(['start'], cliEnv({ SWITCHYARD_DATA_DIR: withFile, DATABASE_URL: unreachable }));
+    assert.equal(hinted.code, 78, hinted.proc.output());
+    assert.ok(hinted.stderr.includes(path.join(withFile, 'secret.key')), hinted.proc.output());
+
+    // migrate handles no secrets, so it does not ask for the key.
+    if (POSTGRES_AVAILABLE) {
+      const db = await createTestDatabase('postgres');
+      t.after(() => db.dispose());
+      assert.ok(db.url);
+      const migrate = await runCli(['migrate'], cliEnv({ SWITCHYARD_DATA_DIR: dataDir, DATABASE_URL: db.url }));
+      assert.equal(migrate.code, 0, migrate.proc.output());
+    } else {
+      const migrate = await runCli(['migrate'], env);
+      assert.equal(migrate.code, 1, migrate.proc.output());
+      assert.doesNotMatch(migrate.proc.output(), /SWITCHYARD_SECRET_KEY/);
+    }
+  });
+
+  test('admin rotate-key moves a PGlite install to a new key without losing TOTP secrets or live tokens', async () => {
+    const dataDir = makeDataDir();
+    const keyFile = path.join(dataDir, 'secret.key');
+    const email = `rotate-${process.pid}@example.test`;
+    const password = 'Quartz meadow lantern 7 drifting owl';
+
+    // 1. An install on its generated key file, with a TOTP enrolment (a sealed secret) pending.
+    const first = await startReady(['start'], cliEnv({ SWITCHYARD_DATA_DIR: dataDir }));
+    const signup = await api(first.url, 'POST', '/api/v1/auth/signup', {
+      email,
+      password,
+      name: 'Rotate',
+      organizationName: 'Rotate org',
+    });
+    assert.equal(signup.status, 201, JSON.stringify(signup.body));
+    const oldToken = { authorization: `Bearer ${(signup.body as { accessToken: string }).accessToken}` };
+    const enroll = await api(first.url, 'POST', '/api/v1/auth/mfa/totp/enroll', { password }, oldToken);
+    assert.equal(enroll.status, 200, JSON.stringify(enroll.body));
+    // SHA1, 6 digits, 30 s: the parameters the enrolment's otpauth URI states.
+    const totp = new TOTP({ secret: Secret.fromBase32((enroll.body as { secret: string }).secret) });
+    await stopCleanly(first.proc);
+
+    // 2. The operator puts a new key first and keeps the old one, then rotates.
+    const oldKey = fs.readFileSync(keyFile, 'utf8').trim();
+    const newKey = newSecretKey();
+    const newId = keyIdOf(Buffer.from(newKey, 'base64'));
+    const both = cliEnv({ SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_SECRET_KEY: `${newKey},${oldKey}` });
+    const rotated = await runCli(['admin', 'rotate-key'], both);
+    assert.equal(rotated.code, 0, rotated.proc.output());
+    assert.match(rotated.stdout, /users\.totp_secret_sealed\s+1 re-sealed, 0 already current/);
+    assert.match(rotated.stdout, /identity_providers\.client_secret_sealed\s+0 re-sealed, 0 already current/);
+    assert.match(rotated.stdout, new RegExp(`Re-sealed 1 value\\(s\\) under key ${newId}\\.`));
+    const again = await runCli(['admin', 'rotate-key'], both);
+    assert.equal(again.code, 0, again.proc.output());
+    assert.match(again.stdout, /users\.totp_secret_sealed\s+0 re-sealed, 1 already current/, 'idempotent');
+    assert.equal(fs.readFileSync(keyFile, 'utf8').trim(), oldKey, 'the key file is never rewritten');
+
+    // 3. While the old key is still in the ring, tokens it signed keep working.
+    const during = await startReady(['start'], both);
+    assert.equal((await api(during.url, 'GET', '/api/v1/items', undefined, oldToken)).status, 200);
+    await stopCleanly(during.proc);
+
+    // 4. Old key removed: its tokens are refused, but the TOTP secret opens under the new key alone.
+    const after = await startReady(['start'], cliEnv({ SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_SECRET_KEY: newKey }));
+    assert.equal((await api(after.url, 'GET', '/api/v1/items', undefined, oldToken)).status, 401);
+    const login = await api(after.url, 'POST', '/api/v1/auth/login', { email, password });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    const newToken = { authorization: `Bearer ${(login.body as { accessToken: string }).accessToken}` };
+    const confirm = await api(after.url, 'POST', '/api/v1/auth/mfa/totp/confirm', { code: totp.generate() }, newToken);
+    assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
+    await stopCleanly(after.proc);
+  });
+
   test('admin create-operator makes an operator who can log in, and admin outbox prints queued mail', async () => {
     const dataDir = makeDataDir();
     const env = cliEnv({ SWITCHYARD_DATA_DIR: dataDir });
@@ -390,6 +490,7 @@ describe('switchyard CLI end to end', () => {
       for (const command of ['start', 'api', 'worker', 'scheduler', 'migrate']) {
         assert.match(r.stdout, new RegExp(`^ {2}${command}\\s{2,}\\S`, 'm'), `usage lists ${command}`);
       }
+      assert.match(r.stdout, /^ {2}admin rotate-key$/m, 'usage lists admin rotate-key');
       assert.equal(r.stderr, '');
     }
     assert.equal(help.stdout, h.stdout);

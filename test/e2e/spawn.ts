@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,7 @@ const CONFIG_VARS = [
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
   'PUBLIC_URL',
+  'SWITCHYARD_SECRET_KEY',
   // Set by node:test in its file processes; the CLI is not a test process.
   'NODE_TEST_CONTEXT',
 ];
@@ -41,6 +43,9 @@ export function cliEnv(overrides: Record<string, string | undefined>): NodeJS.Pr
   }
   return env;
 }
+
+/** A fresh master key as an operator makes one (`openssl rand -base64 32`). */
+export const newSecretKey = (): string => randomBytes(32).toString('base64');
 
 export interface LogLine {
   level?: string;

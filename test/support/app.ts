@@ -22,6 +22,10 @@ export const TEST_HTTP: Config['http'] = {
   bodyLimitBytes: 64 * 1024,
   corsOrigins: [],
   rateLimitPerMinute: 0,
+  // Limiters are off unless a suite turns them on, so suites can make as many requests as they like.
+  authRateLimitPerMinute: 0,
+  principalRateLimitPerMinute: 0,
+  rateLimitStore: { kind: 'memory' },
   trustProxy: false,
   publicUrl: undefined,
 };
@@ -33,6 +37,9 @@ export const TEST_AUTH: AuthConfig = {
   refreshTokenTtlSeconds: 14 * 86400,
   sessionMaxAgeSeconds: 30 * 86400,
   issuer: 'switchyard-test',
+  // High enough that no suite locks an account by accident; the throttle suite lowers it.
+  loginMaxFailures: 1000,
+  loginLockoutSeconds: 900,
 };
 
 /** Tests reach nothing private unless a suite allow-lists its own local servers. */

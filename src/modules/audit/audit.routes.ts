@@ -50,6 +50,7 @@ export const auditRoutes =
     app.get(
       '/audit-logs',
       {
+        config: { permission: 'audit:read' },
         schema: {
           tags,
           summary: 'List audit log entries, newest first',
@@ -65,6 +66,7 @@ export const auditRoutes =
     app.get(
       '/audit-logs/:id',
       {
+        config: { permission: 'audit:read' },
         schema: {
           tags,
           summary: 'Get one audit log entry',

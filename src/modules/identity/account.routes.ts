@@ -128,6 +128,7 @@ export const accountRoutes =
     app.get(
       '/operator/tenants',
       {
+        config: { anyRole: true },
         preHandler: operatorOnly,
         schema: {
           tags: opTags,
@@ -195,6 +196,7 @@ export const accountRoutes =
     app.get(
       '/operator/outbox',
       {
+        config: { anyRole: true },
         preHandler: operatorOnly,
         schema: {
           tags: opTags,

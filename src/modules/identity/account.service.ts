@@ -17,6 +17,7 @@ import { type AuthDeps, type ClientInfo, issueTokens } from './auth.service.ts';
 import type { SessionTokens } from './identity.dto.ts';
 import { invitations, users, userTokens } from './identity.table.ts';
 import { consumeInvitation } from './invitations.service.ts';
+import { clearLoginFailures } from './login-throttle.ts';
 import { revokeUserSessions, startSession } from './sessions.ts';
 
 export interface AccountDeps extends AuthDeps {
@@ -197,6 +198,8 @@ export async function resetPassword(deps: AccountDeps, input: { token: string; p
       })
       .where(eq(users.id, user.id));
     await revokeOthers(deps, tx, user.id, 'password_reset');
+    // The recovery path from a login lockout: proving the mailbox lifts the lock.
+    await clearLoginFailures(tx, user.email);
     // Unused reset links die with the password they were meant to replace.
     await tx
       .update(userTokens)

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { type ActorContext, type Role, roleAtLeast } from '../../platform/context.ts';
+import type { ActorContext, Role } from '../../platform/context.ts';
+import { hasPermission, type Permission } from '../../platform/permissions.ts';
 import { hashToken, randomToken } from '../../platform/crypto/index.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
@@ -13,6 +14,7 @@ export interface ApiKeyView {
   name: string;
   prefix: string;
   role: Role;
+  scopes: string[];
   createdBy: string;
   createdAt: string;
   lastUsedAt: string | null;
@@ -24,6 +26,7 @@ const toView = (k: typeof apiKeys.$inferSelect): ApiKeyView => ({
   name: k.name,
   prefix: k.prefix,
   role: k.role,
+  scopes: k.scopes,
   createdBy: k.createdBy,
   createdAt: k.createdAt.toISOString(),
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
@@ -31,16 +34,27 @@ const toView = (k: typeof apiKeys.$inferSelect): ApiKeyView => ({
 });
 
 /**
- * Creates an API key. The secret is returned once and stored only as a hash. A key can never
- * hold more power than its creator, and never `owner` (ownership is a person's).
+ * Creates an API key with the given scopes. The secret is returned once and stored only as a
+ * hash. A key never holds a permission its creator lacks: it records the creator's role as a
+ * cap, and each scope must be one the creator has right now.
  */
 export async function createApiKey(
   db: Database,
   ctx: ActorContext,
-  input: { name: string; role: Role; expiresAt?: string | undefined },
+  input: { name: string; scopes: Permission[]; expiresAt?: string | undefined },
 ): Promise<ApiKeyView & { key: string }> {
-  if (input.role === 'owner' || !roleAtLeast(ctx.role, input.role)) {
-    throw new AppError('API_KEY_ROLE_TOO_HIGH', 'forbidden', `You cannot create a key with role ${input.role}.`);
+  const role = ctx.role;
+  const creator = { role, scopes: ctx.scopes, isApiKey: ctx.actor.type === 'api_key' };
+  const beyond = input.scopes.filter((p) => !hasPermission(creator, p));
+  if (!role || beyond.length) {
+    throw new AppError(
+      'API_KEY_SCOPE_TOO_WIDE',
+      'forbidden',
+      `You cannot grant scopes you do not hold: ${beyond.join(', ')}.`,
+      {
+        extra: { scopes: beyond },
+      },
+    );
   }
   if (input.expiresAt && Date.parse(input.expiresAt) <= Date.now()) {
     throw new AppError('API_KEY_EXPIRY_IN_PAST', 'invalid', 'expiresAt must be in the future.', {
@@ -57,7 +71,8 @@ export async function createApiKey(
         name: input.name,
         prefix: key.slice(0, 10),
         keyHash: hashToken(key),
-        role: input.role,
+        role,
+        scopes: [...new Set(input.scopes)],
         createdBy: `${ctx.actor.type}:${ctx.actor.id}`,
         expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
       })
@@ -68,7 +83,7 @@ export async function createApiKey(
       action: 'api_key.created',
       targetType: 'api_key',
       targetId: row.id,
-      after: { name: view.name, role: view.role, prefix: view.prefix, expiresAt: view.expiresAt },
+      after: { name: view.name, scopes: view.scopes, prefix: view.prefix, expiresAt: view.expiresAt },
     });
     return { ...view, key };
   });

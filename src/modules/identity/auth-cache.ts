@@ -21,6 +21,7 @@ export interface ApiKeyFacts {
   id: string;
   tenantId: string;
   role: Role;
+  scopes: string[];
 }
 
 export interface AuthCache {

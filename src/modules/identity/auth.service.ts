@@ -21,6 +21,7 @@ import { signAccessToken, type TokenKeys } from './access-tokens.ts';
 import type { AuthCache } from './auth-cache.ts';
 import type { LoginBody, MfaRequired, SessionTokens, SignupBody } from './identity.dto.ts';
 import { memberships, mfaChallenges, refreshTokens, sessions, users } from './identity.table.ts';
+import { accountLocked, clearLoginFailures, lockRemaining, recordLoginFailure } from './login-throttle.ts';
 import { issueRefreshToken, revokeSession, startSession } from './sessions.ts';
 
 export interface AuthDeps {
@@ -180,16 +181,23 @@ export async function login(
   input: z.output<typeof LoginBody>,
   client: ClientInfo,
 ): Promise<SessionTokens | MfaRequired> {
+  // Checked first and for every address alike: a locked one is refused even with the right
+  // password, without spending a verification on it.
+  const lockedFor = await lockRemaining(deps.db, input.email);
+  if (lockedFor !== undefined) throw accountLocked(lockedFor);
   const [user] = await deps.db
     .select()
     .from(users)
     .where(sql`lower(${users.email}) = ${input.email}`);
+  const fail = () =>
+    recordLoginFailure(deps.db, deps.config, { email: input.email, userId: user?.id, client }, invalidCredentials());
   if (!user || !user.passwordHash) {
     // Spend the time a real verification takes, so timing does not reveal unknown emails.
     await verifyAgainstDummy(input.password);
-    throw invalidCredentials();
+    throw await fail();
   }
-  if (!(await verifyPassword(user.passwordHash, input.password))) throw invalidCredentials();
+  if (!(await verifyPassword(user.passwordHash, input.password))) throw await fail();
+  await clearLoginFailures(deps.db, input.email);
   if (needsRehash(user.passwordHash)) {
     // Hashed under weaker parameters than today's: upgrade while we hold the plaintext.
     await deps.db

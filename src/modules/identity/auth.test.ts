@@ -287,7 +287,8 @@ describeEachBackend('authentication', (getDb) => {
       payload: { name: 'x' },
     });
     assert.equal(viewerWrite.statusCode, 403);
-    assert.equal(viewerWrite.json().code, 'FORBIDDEN_ROLE');
+    assert.equal(viewerWrite.json().code, 'FORBIDDEN_PERMISSION');
+    assert.equal(viewerWrite.json().requiredPermission, 'items:write');
     const stranger = (await signup('stranger2')).json();
     const notMember = await t.app.inject({
       method: 'POST',
@@ -299,7 +300,7 @@ describeEachBackend('authentication', (getDb) => {
   });
 });
 
-describeEachBackend('API keys and roles', (getDb) => {
+describeEachBackend('API keys and scopes', (getDb) => {
   let t: TestApp;
   let owner: { accessToken: string; tenant: { id: string } };
   before(async () => {
@@ -313,81 +314,118 @@ describeEachBackend('API keys and roles', (getDb) => {
     ).json();
   });
   const asOwner = () => ({ authorization: `Bearer ${owner.accessToken}` });
-  const makeKey = async (role: string) => {
+  const makeKey = async (scopes: string[], headers: Record<string, string> = asOwner()) => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/api-keys',
-      headers: asOwner(),
-      payload: { name: `${role} key`, role },
+      headers,
+      payload: { name: `${scopes.join('+')} key`, scopes },
     });
     assert.equal(res.statusCode, 201, res.body);
     return res.json();
   };
+  const as = (k: { key: string }) => ({ 'x-api-key': k.key });
 
-  it('enforces each role: viewer reads, editor writes items, admin changes settings', async () => {
-    const viewer = await makeKey('viewer');
-    const editor = await makeKey('editor');
-    const admin = await makeKey('admin');
-    assert.match(viewer.key, /^sy_/);
-    const as = (k: { key: string }) => ({ 'x-api-key': k.key });
+  it('lets a key do exactly what its scopes say', async () => {
+    const reader = await makeKey(['items:read']);
+    const writer = await makeKey(['items:read', 'items:write']);
+    const settings = await makeKey(['settings:write']);
+    assert.match(reader.key, /^sy_/);
+    assert.deepEqual(reader.scopes, ['items:read']);
 
-    assert.equal((await t.app.inject({ url: '/api/v1/items', headers: as(viewer) })).statusCode, 200);
-    const viewerPost = await t.app.inject({
+    assert.equal((await t.app.inject({ url: '/api/v1/items', headers: as(reader) })).statusCode, 200);
+    const readerPost = await t.app.inject({
       method: 'POST',
       url: '/api/v1/items',
-      headers: as(viewer),
+      headers: as(reader),
       payload: { name: 'no' },
     });
-    assert.equal(viewerPost.statusCode, 403);
-    assert.equal(viewerPost.json().requiredRole, 'editor');
+    assert.equal(readerPost.statusCode, 403);
+    assert.equal(readerPost.json().code, 'FORBIDDEN_PERMISSION');
+    assert.equal(readerPost.json().requiredPermission, 'items:write');
+    assert.equal(
+      (await t.app.inject({ url: '/api/v1/audit-logs', headers: as(reader) })).statusCode,
+      403,
+      'no audit:read scope',
+    );
 
     const created = await t.app.inject({
       method: 'POST',
       url: '/api/v1/items',
-      headers: { authorization: `Bearer ${editor.key}` },
+      headers: { authorization: `Bearer ${writer.key}` },
       payload: { name: 'by key' },
     });
     assert.equal(created.statusCode, 201);
     const audit = (
       await t.app.inject({ url: `/api/v1/audit-logs?targetId=${created.json().id}`, headers: asOwner() })
     ).json();
-    assert.deepEqual(audit.data[0].actor, { type: 'api_key', id: editor.id });
+    assert.deepEqual(audit.data[0].actor, { type: 'api_key', id: writer.id });
 
-    const editorSetting = await t.app.inject({
+    const writerSetting = await t.app.inject({
       method: 'PUT',
       url: '/api/v1/settings/general.timezone',
-      headers: as(editor),
+      headers: as(writer),
       payload: { value: 'Europe/Paris' },
     });
-    assert.equal(editorSetting.statusCode, 403);
-    const adminSetting = await t.app.inject({
+    assert.equal(writerSetting.statusCode, 403);
+    const settingsKey = await t.app.inject({
       method: 'PUT',
       url: '/api/v1/settings/general.timezone',
-      headers: as(admin),
+      headers: as(settings),
       payload: { value: 'Europe/Paris' },
     });
-    assert.equal(adminSetting.statusCode, 200);
+    assert.equal(settingsKey.statusCode, 200);
     assert.equal(
-      (await t.app.inject({ url: '/api/v1/api-keys', headers: as(editor) })).statusCode,
+      (await t.app.inject({ url: '/api/v1/api-keys', headers: as(writer) })).statusCode,
       403,
-      'only admins manage keys',
+      'managing keys needs api_keys:manage',
     );
+
+    const listed = (await t.app.inject({ url: '/api/v1/api-keys', headers: asOwner() })).json().data;
+    const used = listed.find((k: { id: string }) => k.id === writer.id);
+    // last_used_at is written without making the request wait: allow it a moment to land.
+    for (let i = 0; i < 20 && !used.lastUsedAt; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const again = (await t.app.inject({ url: '/api/v1/api-keys', headers: asOwner() })).json().data;
+      used.lastUsedAt = again.find((k: { id: string }) => k.id === writer.id).lastUsedAt;
+    }
+    assert.ok(used.lastUsedAt, 'last use is recorded');
   });
 
-  it('never shows a secret twice, refuses owner keys, and revoked keys stop working at once', async () => {
-    const key = await makeKey('editor');
+  it('never grants more than its creator holds, rejects unknown scopes, never shows a secret twice, and revoked keys stop at once', async () => {
+    const key = await makeKey(['items:read', 'items:write']);
     const list = (await t.app.inject({ url: '/api/v1/api-keys', headers: asOwner() })).json();
     const listed = list.data.find((k: { id: string }) => k.id === key.id);
     assert.equal(listed.prefix, key.key.slice(0, 10));
     assert.equal(JSON.stringify(list).includes(key.key), false, 'the list never carries a secret');
 
-    const ownerKey = await t.app.inject({
+    const unknown = await t.app.inject({
       method: 'POST',
       url: '/api/v1/api-keys',
       headers: asOwner(),
-      payload: { name: 'x', role: 'owner' },
+      payload: { name: 'x', scopes: ['everything'] },
     });
-    assert.equal(ownerKey.statusCode, 400);
+    assert.equal(unknown.statusCode, 400);
+    const roleField = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: asOwner(),
+      payload: { name: 'x', scopes: ['items:read'], role: 'owner' },
+    });
+    assert.equal(roleField.statusCode, 400, 'mass-assigning a role is refused');
+
+    // A key that may manage keys still cannot mint one wider than itself.
+    const manager = await makeKey(['api_keys:manage', 'items:read']);
+    const wider = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: as(manager),
+      payload: { name: 'w', scopes: ['items:write'] },
+    });
+    assert.equal(wider.statusCode, 403);
+    assert.equal(wider.json().code, 'API_KEY_SCOPE_TOO_WIDE');
+    const narrower = await makeKey(['items:read'], as(manager));
+    assert.deepEqual(narrower.scopes, ['items:read']);
 
     assert.equal(
       (await t.app.inject({ method: 'DELETE', url: `/api/v1/api-keys/${key.id}`, headers: asOwner() })).statusCode,

@@ -43,6 +43,7 @@ interface ApiKeyRow {
   id: string;
   tenant_id: string;
   role: Role;
+  scopes: string[];
   expires_at: Date | string | null;
   tenant_status: string;
 }
@@ -124,7 +125,7 @@ async function authenticateApiKey(
   if (cached) return apiKeyContext(cached, client);
   const [row] = await rawQuery<ApiKeyRow>(deps.db, {
     name: 'auth_api_key_check',
-    text: `select k.id, k.tenant_id, k.role, k.expires_at, t.status as tenant_status
+    text: `select k.id, k.tenant_id, k.role, k.scopes, k.expires_at, t.status as tenant_status
              from api_keys k join tenants t on t.id = k.tenant_id
             where k.key_hash = $1 and k.revoked_at is null`,
     values: [keyHash],
@@ -133,17 +134,32 @@ async function authenticateApiKey(
     throw new AppError('AUTH_INVALID_API_KEY', 'unauthenticated', 'The API key is not valid, revoked or expired.');
   }
   if (row.tenant_status !== 'active') throw suspended();
-  const facts = { id: row.id, tenantId: row.tenant_id, role: row.role };
+  const facts = { id: row.id, tenantId: row.tenant_id, role: row.role, scopes: row.scopes };
+  recordKeyUse(deps, row.id);
   // An expiring key is never cached past its expiry.
   const ttl = row.expires_at ? Math.min(5_000, new Date(row.expires_at).getTime() - Date.now()) : undefined;
   deps.cache.apiKeys.set(keyHash, facts, ttl === undefined ? undefined : { ttl: Math.max(1, ttl) });
   return apiKeyContext(facts, client);
 }
 
+/**
+ * Records that a key was used, at most once a minute per key, without making the request wait:
+ * `last_used_at` is for people deciding which keys to revoke, not an audit trail.
+ */
+function recordKeyUse(deps: { db: Database; log?: { warn: (o: object, m: string) => void } }, keyId: string): void {
+  rawQuery(deps.db, {
+    name: 'auth_api_key_used',
+    text: `update api_keys set last_used_at = now()
+            where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
+    values: [keyId],
+  }).catch((err: unknown) => deps.log?.warn({ err, keyId }, 'could not record API key use'));
+}
+
 const apiKeyContext = (k: ApiKeyFacts, client: ClientMeta): ActorContext => ({
   tenantId: k.tenantId,
   actor: { type: 'api_key', id: k.id },
   role: k.role,
+  scopes: k.scopes,
   requestId: client.requestId,
   ip: client.ip,
   userAgent: client.userAgent,

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../../platform/context.ts';
+import { PERMISSIONS } from '../../platform/permissions.ts';
 import { idPattern } from '../../platform/ids.ts';
-import { requireRole } from '../../platform/http/authorize.ts';
 import { problems } from '../../platform/http/openapi.ts';
 import { clientInfo, getRequestContext } from '../../platform/http/request-context.ts';
 import { safeText } from '../../platform/validation.ts';
@@ -85,7 +85,8 @@ const ApiKeySchema = z
     id: z.string(),
     name: z.string(),
     prefix: z.string(),
-    role: z.enum(ROLES),
+    role: z.enum(ROLES).describe("The creator's role: the key never exceeds it"),
+    scopes: z.array(z.string()),
     createdBy: z.string(),
     createdAt: z.iso.datetime(),
     lastUsedAt: z.iso.datetime().nullable(),
@@ -100,6 +101,7 @@ export const authRoutes =
     app.get(
       '/auth/me',
       {
+        config: { anyRole: true },
         schema: {
           tags,
           summary: 'Who am I: user, current tenant and role, memberships',
@@ -135,7 +137,10 @@ export const authRoutes =
     );
     app.get(
       '/auth/sessions',
-      { schema: { tags, summary: 'My live sessions', response: { 200: z.object({ data: z.array(SessionSchema) }) } } },
+      {
+        config: { anyRole: true },
+        schema: { tags, summary: 'My live sessions', response: { 200: z.object({ data: z.array(SessionSchema) }) } },
+      },
       async (req) => ({ data: await listSessions(deps.db, getRequestContext(req)) }),
     );
     app.delete(
@@ -159,7 +164,7 @@ export const authRoutes =
     app.get(
       '/api-keys',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'api_keys:manage' },
         schema: {
           tags: keyTags,
           summary: 'List active API keys (secrets are never shown again)',
@@ -171,13 +176,17 @@ export const authRoutes =
     app.post(
       '/api-keys',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'api_keys:manage' },
         schema: {
           tags: keyTags,
           summary: 'Create an API key; the secret is in this response only',
           body: z.strictObject({
             name: safeText({ min: 1, max: 100 }),
-            role: z.enum(['viewer', 'editor', 'admin']),
+            scopes: z
+              .array(z.enum(PERMISSIONS))
+              .min(1)
+              .max(PERMISSIONS.length)
+              .describe('Permissions the key carries, each one you hold, e.g. ["items:read"]'),
             expiresAt: z.iso.datetime({ offset: true }).optional(),
           }),
           response: { 201: ApiKeySchema.extend({ key: z.string() }), ...problems(400, 413, 415) },
@@ -188,7 +197,7 @@ export const authRoutes =
     app.delete(
       '/api-keys/:id',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'api_keys:manage' },
         schema: {
           tags: keyTags,
           summary: 'Revoke an API key',

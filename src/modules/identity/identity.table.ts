@@ -236,3 +236,23 @@ export const apiKeys = pgTable(
   },
   (t) => [uniqueIndex('api_keys_hash_idx').on(t.keyHash), index('api_keys_tenant_idx').on(t.tenantId)],
 );
+
+/**
+ * Failed password logins per email address, for throttling and temporary lockout. Keyed by a
+ * hash of the normalised address — known or not — so a lockout looks the same either way and
+ * the table holds no addresses. Rows are transient: a success or a password reset deletes them,
+ * and stale ones are pruned when new failures are written.
+ */
+export const loginThrottles = pgTable(
+  'login_throttles',
+  {
+    /** SHA-256 of the lower-cased, trimmed email. */
+    emailHash: text('email_hash').primaryKey(),
+    /** Consecutive wrong passwords, counting from the first one still inside the window. */
+    failures: integer('failures').notNull(),
+    lastFailureAt: ts('last_failure_at').notNull(),
+    /** While in the future, every login for the address is refused, right password or not. */
+    lockedUntil: ts('locked_until'),
+  },
+  (t) => [index('login_throttles_last_failure_idx').on(t.lastFailureAt)],
+);

@@ -8,3 +8,4 @@ export { createAuthCache, type AuthCache } from './auth-cache.ts';
 export { accountRoutes, publicAccountRoutes } from './account.routes.ts';
 export { organizationRoutes } from './organization.routes.ts';
 export { createOperator } from './organization.service.ts';
+export { rotateSealedSecrets, type RotationCounts, type RotationResult, type SealedColumn } from './rotate-key.ts';

@@ -46,7 +46,8 @@ type UserRow = typeof users.$inferSelect;
 type Method = 'totp' | 'recovery_code';
 type CodeCheck = { ok: true; method: Method } | { ok: false; reason: 'code' | 'code_reused' };
 
-const totpAad = (userId: string) => `user:${userId}:totp`;
+/** The AAD that binds a sealed TOTP secret to its user row (also used by `rotate-key`). */
+export const totpAad = (userId: string) => `user:${userId}:totp`;
 const totpOf = (secret: Secret, label = 'account') => new TOTP({ issuer: TOTP_ISSUER, label, secret, ...TOTP_PARAMS });
 
 const challengeExpired = () =>

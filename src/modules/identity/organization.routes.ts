@@ -51,6 +51,7 @@ export const organizationRoutes =
     app.get(
       '/members',
       {
+        config: { permission: 'members:read' },
         schema: {
           tags,
           summary: 'Members of this tenant and their roles',
@@ -62,7 +63,7 @@ export const organizationRoutes =
     app.patch(
       '/members/:userId',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'members:write' },
         schema: {
           tags,
           summary: "Change a member's role (granting or removing owner needs an owner)",
@@ -93,6 +94,7 @@ export const organizationRoutes =
     app.post(
       '/members/transfer-ownership',
       {
+        config: { permission: 'members:write' },
         preHandler: requireRole('owner'),
         schema: {
           tags,
@@ -112,7 +114,7 @@ export const organizationRoutes =
     app.get(
       '/invitations',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'invitations:manage' },
         schema: {
           tags: invTags,
           summary: 'Invitations of this tenant',
@@ -124,7 +126,7 @@ export const organizationRoutes =
     app.post(
       '/invitations',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'invitations:manage' },
         schema: {
           tags: invTags,
           summary: 'Invite someone by email; the link is emailed and valid 7 days',
@@ -137,7 +139,7 @@ export const organizationRoutes =
     app.post(
       '/invitations/:id/resend',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'invitations:manage' },
         schema: {
           tags: invTags,
           summary: 'Email a fresh link (the old one stops working)',
@@ -150,7 +152,7 @@ export const organizationRoutes =
     app.delete(
       '/invitations/:id',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'invitations:manage' },
         schema: {
           tags: invTags,
           summary: 'Revoke a pending invitation',
@@ -198,7 +200,7 @@ export const organizationRoutes =
     app.patch(
       '/organization',
       {
-        preHandler: requireRole('admin'),
+        config: { permission: 'organization:write' },
         schema: {
           tags: orgTags,
           summary: 'Rename the current organisation',
@@ -211,6 +213,7 @@ export const organizationRoutes =
     app.delete(
       '/organization',
       {
+        config: { permission: 'organization:delete' },
         preHandler: requireRole('owner'),
         schema: {
           tags: orgTags,

@@ -27,6 +27,7 @@ export const itemsRoutes =
     app.post(
       '/items',
       {
+        config: { permission: 'items:write' },
         schema: {
           tags,
           summary: 'Create an item',
@@ -47,6 +48,7 @@ export const itemsRoutes =
     app.get(
       '/items',
       {
+        config: { permission: 'items:read' },
         schema: {
           tags,
           summary: 'List and search items',
@@ -62,6 +64,7 @@ export const itemsRoutes =
     app.get(
       '/items/:id',
       {
+        config: { permission: 'items:read' },
         schema: {
           tags,
           summary: 'Get an item',
@@ -78,6 +81,7 @@ export const itemsRoutes =
     app.patch(
       '/items/:id',
       {
+        config: { permission: 'items:write' },
         schema: {
           tags,
           summary: 'Update an item',
@@ -100,6 +104,7 @@ export const itemsRoutes =
     app.delete(
       '/items/:id',
       {
+        config: { permission: 'items:write' },
         schema: {
           tags,
           summary: 'Delete an item',

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../platform/db/database.ts';
-import { requireRole } from '../../platform/http/authorize.ts';
 import { problems } from '../../platform/http/openapi.ts';
 import { getRequestContext } from '../../platform/http/request-context.ts';
 import { boundedJson } from '../../platform/validation.ts';
@@ -42,6 +41,7 @@ export const settingsRoutes =
     app.get(
       '/settings',
       {
+        config: { permission: 'settings:read' },
         schema: {
           tags,
           summary: 'List every setting with its effective value',
@@ -53,8 +53,7 @@ export const settingsRoutes =
     app.patch(
       '/settings',
       {
-        // Settings shape the whole tenant: changing them is an admin's call.
-        preHandler: requireRole('admin'),
+        config: { permission: 'settings:write' },
         schema: {
           tags,
           summary: 'Change several settings atomically',
@@ -67,6 +66,7 @@ export const settingsRoutes =
     app.get(
       '/settings/:key',
       {
+        config: { permission: 'settings:read' },
         schema: {
           tags,
           summary: 'Get one setting',
@@ -79,8 +79,7 @@ export const settingsRoutes =
     app.put(
       '/settings/:key',
       {
-        // Settings shape the whole tenant: changing them is an admin's call.
-        preHandler: requireRole('admin'),
+        config: { permission: 'settings:write' },
         schema: {
           tags,
           summary: 'Set one setting',
@@ -94,8 +93,7 @@ export const settingsRoutes =
     app.delete(
       '/settings/:key',
       {
-        // Settings shape the whole tenant: changing them is an admin's call.
-        preHandler: requireRole('admin'),
+        config: { permission: 'settings:write' },
         schema: {
           tags,
           summary: 'Reset one setting to its default',

@@ -25,7 +25,10 @@ export const statsRoutes =
   async (app) => {
     app.get(
       '/stats',
-      { schema: { tags: ['stats'], summary: 'Counts for the dashboard', response: { 200: StatsSchema } } },
+      {
+        config: { permission: 'stats:read' },
+        schema: { tags: ['stats'], summary: 'Counts for the dashboard', response: { 200: StatsSchema } },
+      },
       async (req) => {
         const byStatus = await countItemsByStatus(deps.db, getRequestContext(req).tenantId);
         const total = Object.values(byStatus).reduce((a, b) => a + b, 0);

@@ -17,7 +17,7 @@ export const KEY_FILE_NAME = 'secret.key';
 
 export class MasterKeyError extends Error {
   constructor(
-    readonly code: 'CRYPTO_MASTER_KEY_INVALID' | 'CRYPTO_MASTER_KEY_FILE_INSECURE',
+    readonly code: 'CRYPTO_MASTER_KEY_INVALID' | 'CRYPTO_MASTER_KEY_FILE_INSECURE' | 'CRYPTO_MASTER_KEY_REQUIRED',
     message: string,
   ) {
     super(message);

@@ -139,5 +139,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   }
   // Set here too: router errors are answered before the onRequest hook that normally sets it.
   reply.header('x-request-id', request.id);
+  // Every "wait and retry" refusal (rate limits, lockouts) says how long in the header too.
+  const retryAfter = error.extra?.retryAfterSeconds;
+  if (error.kind === 'rate_limited' && typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(retryAfter));
+  }
   return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }

@@ -1,7 +1,6 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireRole } from '../../../platform/http/authorize.ts';
 import { problems } from '../../../platform/http/openapi.ts';
 import { clientInfo, getRequestContext } from '../../../platform/http/request-context.ts';
 import { assertOperator } from '../organization.service.ts';
@@ -115,7 +114,6 @@ export const publicSsoRoutes =
 export const ssoRoutes =
   (deps: SsoDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const adminOnly = requireRole('admin');
     const tenantScope = (req: FastifyRequest) => ({
       kind: 'tenant' as const,
       tenantId: getRequestContext(req).tenantId,
@@ -125,7 +123,7 @@ export const ssoRoutes =
     app.get(
       '/sso/providers',
       {
-        preHandler: adminOnly,
+        config: { permission: 'sso:manage' },
         schema: {
           tags,
           summary: "This tenant's single sign-on providers (admin)",
@@ -137,7 +135,7 @@ export const ssoRoutes =
     app.post(
       '/sso/providers',
       {
-        preHandler: adminOnly,
+        config: { permission: 'sso:manage' },
         schema: {
           tags,
           summary: 'Add a single sign-on provider for this tenant (admin)',
@@ -152,7 +150,7 @@ export const ssoRoutes =
     app.delete(
       '/sso/providers/:id',
       {
-        preHandler: adminOnly,
+        config: { permission: 'sso:manage' },
         schema: {
           tags,
           summary: 'Remove a provider of this tenant and every account link through it (admin)',
@@ -171,6 +169,7 @@ export const ssoRoutes =
     app.get(
       '/operator/sso/providers',
       {
+        config: { anyRole: true },
         preHandler: operatorOnly,
         schema: {
           tags: opTags,

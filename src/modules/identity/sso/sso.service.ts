@@ -17,7 +17,8 @@ export const SSO_STATE_TTL_SECONDS = 10 * 60;
 /** Same lifetime as a password login's MFA step (auth.service.ts). */
 const MFA_CHALLENGE_TTL_SECONDS = 5 * 60;
 
-const verifierAad = (stateHash: string) => `sso_state:${stateHash}:code_verifier`;
+/** The AAD that binds a sealed PKCE verifier to its login state (also used by `rotate-key`). */
+export const verifierAad = (stateHash: string) => `sso_state:${stateHash}:code_verifier`;
 
 /**
  * Begins a sign-in: a random state (stored hashed, single use), nonce and PKCE verifier (stored
