@@ -193,3 +193,29 @@ describe(
     });
   },
 );
+
+describeEachBackend('rate limits with Redis unreachable', (getDb) => {
+  it('lets requests through rather than refusing or stalling them, and logs the store error', async () => {
+    const t = await createTestApp(getDb(), {
+      as: 'real',
+      // Port 1 refuses connections at once.
+      http: {
+        authRateLimitPerMinute: 1,
+        rateLimitStore: { kind: 'redis', url: 'redis://127.0.0.1:1', keyPrefix: 'x:' },
+      },
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: email('nobody'), password: 'not the password' },
+        });
+        assert.equal(res.statusCode, 401, 'not counted, so never over the limit');
+      }
+      assert.ok(t.logs.lines.some((l) => l.includes('rate-limit store (Redis)')));
+    } finally {
+      await t.app.close();
+    }
+  });
+});

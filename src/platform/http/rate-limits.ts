@@ -53,23 +53,32 @@ export async function registerRateLimits(app: FastifyInstance, opts: RateLimitOp
 
   if (opts.perIpPerMinute === 0 && opts.authPerIpPerMinute === 0 && opts.principalPerMinute === 0) return;
 
-  let redis: Redis | undefined;
+  let shared: { redis: Redis; nameSpace: string } | undefined;
   if (opts.store.kind === 'redis') {
-    // Short timeouts and one retry (the plugin's advice): a slow Redis must not stall requests.
-    redis = new Redis(opts.store.url, { connectTimeout: 500, maxRetriesPerRequest: 1 });
-    redis.on('error', (err: Error) => app.log.warn({ err }, 'rate-limit store (Redis) error'));
-    const client = redis;
-    app.addHook('onClose', async () => {
-      await client.quit().catch(() => client.disconnect());
+    // A Redis that is down must not stall requests: no offline queue (a command fails at once
+    // while disconnected, and skipOnError lets the request through), short timeouts, one retry.
+    const redis = new Redis(opts.store.url, {
+      connectTimeout: 500,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
     });
+    redis.on('error', (err: Error) => app.log.warn({ err }, 'rate-limit store (Redis) error'));
+    // Connected before the first request, which would otherwise go uncounted; a Redis that is
+    // down delays start by the connect timeout only, and the client keeps retrying.
+    await redis.connect().catch((err: unknown) => app.log.warn({ err }, 'rate-limit store (Redis) unreachable'));
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
+    shared = { redis, nameSpace: opts.store.keyPrefix };
   }
 
   await app.register(rateLimit, {
     global: opts.perIpPerMinute > 0,
     max: opts.perIpPerMinute,
     timeWindow: WINDOW_MS,
-    ...(redis ? { redis, nameSpace: opts.store.kind === 'redis' ? opts.store.keyPrefix : undefined } : {}),
-    skipOnError: redis !== undefined,
+    ...shared,
+    skipOnError: shared !== undefined,
     allowList: (req) => req.url.startsWith('/health/') || req.url === '/metrics',
     errorResponseBuilder: (_req, ctx) =>
       new AppError('RATE_LIMITED', 'rate_limited', `Too many requests: the limit is ${ctx.max} per minute.`, {
@@ -77,6 +86,8 @@ export async function registerRateLimits(app: FastifyInstance, opts: RateLimitOp
       }),
   });
 
+  // createRateLimit() limiters share one key space (in Redis `<prefix>undefinedundefined-<key>`,
+  // the plugin naming them after a route they do not have): their keys carry their own prefix.
   if (opts.authPerIpPerMinute > 0) {
     const check = app.createRateLimit({
       max: opts.authPerIpPerMinute,
