@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
@@ -38,6 +37,7 @@ import { AppError } from './platform/errors.ts';
 import { sendProblem } from './platform/http/problem.ts';
 import { setRequestContext } from './platform/http/request-context.ts';
 import { registerRateLimits } from './platform/http/rate-limits.ts';
+import { helmetHeaders } from './platform/http/security-headers.ts';
 import { genRequestId } from './platform/http/request-id.ts';
 import type { Metrics } from './platform/telemetry/metrics.ts';
 import { VERSION } from './version.ts';
@@ -139,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     authRoutes: PUBLIC_AUTH_ROUTES,
   });
 
-  await app.register(helmet, {
+  const securityHeaders = helmetHeaders({
     // The API answers JSON: nothing it returns may load, frame or run anything. Swagger UI,
     // the one HTML page, sets its own policy (see the /docs registration below).
     contentSecurityPolicy: {
@@ -154,6 +154,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     frameguard: { action: 'deny' },
     // Not includeSubDomains: an operator's other hosts under the same domain are not ours to pin.
     hsts: { maxAge: 180 * 86400, includeSubDomains: false },
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.headers(securityHeaders);
   });
 
   if (deps.http.corsOrigins.length > 0) {

@@ -25,6 +25,12 @@ const CONFIG_VARS = [
   'BODY_LIMIT_BYTES',
   'CORS_ORIGINS',
   'RATE_LIMIT_PER_MINUTE',
+  'AUTH_RATE_LIMIT_PER_MINUTE',
+  'PRINCIPAL_RATE_LIMIT_PER_MINUTE',
+  'LOGIN_MAX_FAILURES',
+  'LOGIN_LOCKOUT_SECONDS',
+  'SIGNUP_MODE',
+  'OUTBOUND_ALLOWLIST',
   'TRUST_PROXY',
   'SHUTDOWN_TIMEOUT_MS',
   'PUBLIC_URL',
@@ -36,7 +42,13 @@ const CONFIG_VARS = [
 export function cliEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_VARS) delete env[name];
-  Object.assign(env, { PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '0' });
+  Object.assign(env, {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_PER_MINUTE: '0',
+    AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    PRINCIPAL_RATE_LIMIT_PER_MINUTE: '0',
+  });
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
