@@ -59,6 +59,18 @@ describeEachBackend('authentication', (getDb) => {
     assert.equal(audit.data[0].target.id, second.user.id);
   });
 
+  it('refuses unknown fields in a sign-up: role, tenant and operator flags cannot be mass-assigned', async () => {
+    for (const extra of [{ role: 'owner' }, { isOperator: true }, { tenantId: 'ten_00000000000000000000000000' }]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/signup',
+        payload: { email: email('mass'), password: strong(), name: 'M', organizationName: 'M', ...extra },
+      });
+      assert.equal(res.statusCode, 400, JSON.stringify(extra));
+      assert.equal(res.json().code, 'VALIDATION_FAILED');
+    }
+  });
+
   it('refuses weak passwords and a second account for the same email', async () => {
     const weak = await signup('weak', 'password123');
     assert.equal(weak.statusCode, 400);
@@ -155,6 +167,7 @@ describeEachBackend('authentication', (getDb) => {
       ],
       ['expired', expired, 'AUTH_TOKEN_EXPIRED'],
       ['garbage', 'not-a-token-at-all', 'AUTH_INVALID_TOKEN'],
+      ['a refresh token used as an access token', real.refreshToken, 'AUTH_INVALID_TOKEN'],
     ];
     for (const [what, token, code] of cases) {
       const res = await t.app.inject({ url: '/api/v1/items', headers: bearer(token) });

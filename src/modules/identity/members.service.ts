@@ -1,10 +1,10 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { type ActorContext, type Role, roleAtLeast } from '../../platform/context.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { AuthCache } from './auth-cache.ts';
-import { memberships, sessions, users } from './identity.table.ts';
+import { apiKeys, memberships, sessions, users } from './identity.table.ts';
 import { revokeSession } from './sessions.ts';
 
 export interface MembersDeps {
@@ -132,6 +132,13 @@ export async function removeMember(deps: MembersDeps, ctx: ActorContext, userId:
     if (!leaving) assertCanManage(ctx, current.role);
     if (current.role === 'owner' && (await ownerCount(tx, ctx.tenantId)) <= 1) throw lastOwner();
     await tx.delete(memberships).where(and(eq(memberships.tenantId, ctx.tenantId), eq(memberships.userId, userId)));
+    // Keys the person made leave with them: a departed member must not keep a way in.
+    await tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(
+        and(eq(apiKeys.tenantId, ctx.tenantId), eq(apiKeys.createdBy, `user:${userId}`), isNull(apiKeys.revokedAt)),
+      );
     const ids = await revokeSessionsInTenant(
       deps,
       tx,
@@ -148,6 +155,7 @@ export async function removeMember(deps: MembersDeps, ctx: ActorContext, userId:
     return ids;
   });
   for (const id of revoked) deps.cache.forgetSession(id);
+  deps.cache.forgetApiKeys();
 }
 
 /** The caller (an owner) makes another member owner and steps down to admin. */

@@ -247,6 +247,16 @@ describeEachBackend('members, invitations, accounts and the operator', (getDb) =
       headers: h(owner),
     });
     assert.equal(removeOwner.statusCode, 403, 'an admin cannot remove an owner');
+    // The soon-removed admin made an API key: it must leave with them.
+    const key = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/api-keys',
+        headers: h(owner),
+        payload: { name: 'mine', scopes: ['items:read'] },
+      })
+    ).json();
+    assert.equal((await t.app.inject({ url: '/api/v1/items', headers: { 'x-api-key': key.key } })).statusCode, 200);
     const removeAdmin = await t.app.inject({
       method: 'DELETE',
       url: `/api/v1/members/${owner.user.id}`,
@@ -255,6 +265,8 @@ describeEachBackend('members, invitations, accounts and the operator', (getDb) =
     assert.equal(removeAdmin.statusCode, 204);
     const after = await t.app.inject({ url: '/api/v1/items', headers: h(owner) });
     assert.equal(after.statusCode, 401, 'the removed member is out at once');
+    const keyAfter = await t.app.inject({ url: '/api/v1/items', headers: { 'x-api-key': key.key } });
+    assert.equal(keyAfter.statusCode, 401, "the removed member's API key is revoked with them");
   });
 
   it('changes a password (other sessions end), and resets a forgotten one from the emailed link', async () => {
