@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { AuthConfig } from '../../config.ts';
 import type { ActorContext, Role } from '../../platform/context.ts';
@@ -7,7 +7,6 @@ import {
   hashPassword,
   hashToken,
   needsRehash,
-  randomToken,
   verifyAgainstDummy,
   verifyPassword,
 } from '../../platform/crypto/index.ts';
@@ -20,8 +19,9 @@ import { BOOTSTRAP_TENANT_ID, tenants } from '../tenants/index.ts';
 import { signAccessToken, type TokenKeys } from './access-tokens.ts';
 import type { AuthCache } from './auth-cache.ts';
 import type { LoginBody, MfaRequired, SessionTokens, SignupBody } from './identity.dto.ts';
-import { memberships, mfaChallenges, refreshTokens, sessions, users } from './identity.table.ts';
+import { memberships, refreshTokens, sessions, users } from './identity.table.ts';
 import { accountLocked, clearLoginFailures, lockRemaining, recordLoginFailure } from './login-throttle.ts';
+import { chooseLoginTenant, createMfaChallenge } from './login-steps.ts';
 import { issueRefreshToken, revokeSession, startSession } from './sessions.ts';
 
 export interface AuthDeps {
@@ -164,14 +164,6 @@ export async function signup(
   return issueTokens(deps, result.user, result.tenant, 'owner', result.session);
 }
 
-/** How long the second step of an MFA login may take. */
-const MFA_CHALLENGE_TTL_SECONDS = 5 * 60;
-/**
- * Challenges older than this are deleted when new ones are made. It must exceed both the
- * challenge lifetime and the window over which mfa.service.ts counts a user's wrong codes.
- */
-const MFA_CHALLENGE_KEEP_MS = 60 * 60_000;
-
 /**
  * Checks email and password and starts a session in the chosen tenant — or, when the account
  * has MFA on, starts no session and returns a single-use token for `completeMfaLogin`.
@@ -208,38 +200,15 @@ export async function login(
   if (user.status !== 'active') {
     throw new AppError('AUTH_ACCOUNT_DISABLED', 'forbidden', 'This account is disabled.');
   }
-  const rows = await deps.db
-    .select({ tenantId: memberships.tenantId, role: memberships.role, name: tenants.name, status: tenants.status })
-    .from(memberships)
-    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
-    .where(eq(memberships.userId, user.id))
-    .orderBy(asc(memberships.createdAt));
-  const chosen = input.tenantId
-    ? rows.find((r) => r.tenantId === input.tenantId)
-    : rows.find((r) => r.status === 'active');
-  if (!chosen) {
-    throw new AppError(
-      'AUTH_NO_TENANT',
-      'forbidden',
-      input.tenantId ? 'You are not a member of that tenant.' : 'You are not a member of any active tenant.',
-    );
-  }
-  if (chosen.status !== 'active') throw new AppError('TENANT_SUSPENDED', 'forbidden', 'This tenant is suspended.');
+  const chosen = await chooseLoginTenant(
+    deps.db,
+    user.id,
+    input.tenantId,
+    () => new AppError('AUTH_NO_TENANT', 'forbidden', 'You are not a member of that tenant.'),
+  );
   if (user.mfaEnabledAt) {
     // The password was right but a code is still owed: no session until the second step.
-    const mfaToken = `mfa_${randomToken(32)}`;
-    const now = Date.now();
-    await deps.db.transaction(async (tx) => {
-      // Pruned here, where rows are made, so the table (no index by user) stays small.
-      await tx.delete(mfaChallenges).where(lt(mfaChallenges.createdAt, new Date(now - MFA_CHALLENGE_KEEP_MS)));
-      await tx.insert(mfaChallenges).values({
-        tokenHash: hashToken(mfaToken),
-        userId: user.id,
-        tenantId: chosen.tenantId,
-        expiresAt: new Date(now + MFA_CHALLENGE_TTL_SECONDS * 1000),
-      });
-    });
-    return { mfaRequired: true, mfaToken, expiresIn: MFA_CHALLENGE_TTL_SECONDS };
+    return deps.db.transaction((tx) => createMfaChallenge(tx, user.id, chosen.tenantId));
   }
   const session = await deps.db.transaction(async (tx) => {
     const s = await startSession(tx, deps.config, {

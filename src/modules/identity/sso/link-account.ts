@@ -10,6 +10,7 @@ import type { ClientInfo } from '../auth.service.ts';
 import { memberships, userIdentities, users } from '../identity.table.ts';
 import type { ExternalIdentity } from './adapter.ts';
 import type { LoginProvider } from './providers.service.ts';
+import { chooseLoginTenant } from '../login-steps.ts';
 import { ssoErrors } from './sso.errors.ts';
 
 type User = typeof users.$inferSelect;
@@ -69,20 +70,7 @@ export async function resolveSsoUser(
   if (!user) user = await linkOrCreate(tx, config, provider, identity, client);
   if (user.status !== 'active') throw new AppError('AUTH_ACCOUNT_DISABLED', 'forbidden', 'This account is disabled.');
 
-  const rows = await tx
-    .select({ tenantId: memberships.tenantId, role: memberships.role, name: tenants.name, status: tenants.status })
-    .from(memberships)
-    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
-    .where(eq(memberships.userId, user.id))
-    .orderBy(asc(memberships.createdAt));
-  const chosen = provider.tenantId
-    ? rows.find((r) => r.tenantId === provider.tenantId)
-    : rows.find((r) => r.status === 'active');
-  if (!chosen) {
-    if (provider.tenantId) throw ssoErrors.notAMember();
-    throw new AppError('AUTH_NO_TENANT', 'forbidden', 'You are not a member of any active tenant.');
-  }
-  if (chosen.status !== 'active') throw new AppError('TENANT_SUSPENDED', 'forbidden', 'This tenant is suspended.');
+  const chosen = await chooseLoginTenant(tx, user.id, provider.tenantId, () => ssoErrors.notAMember());
   return { user, tenant: { id: chosen.tenantId, name: chosen.name }, role: chosen.role };
 }
 

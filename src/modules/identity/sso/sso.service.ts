@@ -5,7 +5,8 @@ import { hashToken, randomToken, safeEqual } from '../../../platform/crypto/inde
 import { recordAudit } from '../../audit/index.ts';
 import { issueTokens, type ClientInfo } from '../auth.service.ts';
 import type { MfaRequired, SessionTokens } from '../identity.dto.ts';
-import { mfaChallenges, ssoStates } from '../identity.table.ts';
+import { ssoStates } from '../identity.table.ts';
+import { createMfaChallenge } from '../login-steps.ts';
 import { startSession } from '../sessions.ts';
 import { resolveSsoUser } from './link-account.ts';
 import { loadLoginProvider } from './providers.service.ts';
@@ -15,7 +16,6 @@ import { ssoErrors } from './sso.errors.ts';
 /** How long a started sign-in may take at the provider. */
 export const SSO_STATE_TTL_SECONDS = 10 * 60;
 /** Same lifetime as a password login's MFA step (auth.service.ts). */
-const MFA_CHALLENGE_TTL_SECONDS = 5 * 60;
 
 /** The AAD that binds a sealed PKCE verifier to its login state (also used by `rotate-key`). */
 export const verifierAad = (stateHash: string) => `sso_state:${stateHash}:code_verifier`;
@@ -105,18 +105,8 @@ export async function completeSso(
   const outcome = await deps.db.transaction(async (tx) => {
     const login = await resolveSsoUser(tx, deps.config, provider, identity, client);
     if (login.user.mfaEnabledAt) {
-      // Mirrors login() in auth.service.ts: the provider vouched for the first factor only.
-      const mfaToken = `mfa_${randomToken(32)}`;
-      await tx.insert(mfaChallenges).values({
-        tokenHash: hashToken(mfaToken),
-        userId: login.user.id,
-        tenantId: login.tenant.id,
-        expiresAt: new Date(Date.now() + MFA_CHALLENGE_TTL_SECONDS * 1000),
-      });
-      return {
-        kind: 'mfa' as const,
-        mfa: { mfaRequired: true as const, mfaToken, expiresIn: MFA_CHALLENGE_TTL_SECONDS },
-      };
+      // The provider vouched for the first factor only.
+      return { kind: 'mfa' as const, mfa: await createMfaChallenge(tx, login.user.id, login.tenant.id) };
     }
     const session = await startSession(tx, deps.config, {
       userId: login.user.id,
