@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.ts';
 import { TOKEN_KEY_INFO, tokenKeysFrom } from '../modules/identity/index.ts';
+import { createRedisProbe } from '../platform/cache/redis-check.ts';
 import { KEY_FILE_NAME, type KeyRing, loadKeyRing, MasterKeyError } from '../platform/crypto/index.ts';
 import type { Config } from '../config.ts';
 import { type DatabaseHandle, MIGRATIONS_DIR, openDatabase } from '../platform/db/database.ts';
@@ -101,6 +102,8 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
 
   let url: string | undefined;
   let built: Awaited<ReturnType<typeof buildApp>> | undefined;
+  // Redis (rate-limit store today, queues later) is part of readiness when configured.
+  const redisProbe = config.redis ? createRedisProbe(config.redis.url) : undefined;
   if (options.roles.includes('api')) {
     built = await buildApp({
       http: config.http,
@@ -110,7 +113,10 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
       db: handle.db,
       logger,
       metrics: createMetrics(),
-      checks: { database: () => handle.ping() },
+      checks: {
+        database: () => handle.ping(),
+        ...(redisProbe ? { redis: () => redisProbe.check() } : {}),
+      },
     });
     try {
       url = await built.app.listen({ port: config.http.port, host: config.http.host });
@@ -145,6 +151,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
         // in-flight requests before resolving.
         await built?.app.close();
         if (idle) clearInterval(idle);
+        await redisProbe?.close();
         await handle.close();
       })();
       return stopping;
