@@ -17,6 +17,7 @@ import {
   accountRoutes,
   authenticate,
   authRoutes,
+  cookieTransportHook,
   createAuthCache,
   mfaRoutes,
   organizationRoutes,
@@ -268,6 +269,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     );
     await z.register(
       async (api) => {
+        // Browser sessions: a refresh token in any answer moves into an HttpOnly cookie on request.
+        api.addHook('onSend', cookieTransportHook(deps.auth.config.refreshTokenTtlSeconds));
         await api.register(publicAuthRoutes(authDeps));
         await api.register(publicMfaRoutes(authDeps));
         await api.register(publicAccountRoutes(accountDeps));

@@ -34,7 +34,16 @@ export const LoginBody = z
   })
   .meta({ id: 'Login' });
 
-export const RefreshBody = z.strictObject({ refreshToken: z.string().min(20).max(200) }).meta({ id: 'Refresh' });
+export const RefreshBody = z
+  .strictObject({
+    refreshToken: z
+      .string()
+      .min(20)
+      .max(200)
+      .optional()
+      .describe('Omit to use the sy_refresh cookie (with X-CSRF-Token)'),
+  })
+  .meta({ id: 'Refresh' });
 export const SwitchTenantBody = z.strictObject({ tenantId: z.string().regex(idPattern('ten')) });
 
 export const SessionTokensSchema = z

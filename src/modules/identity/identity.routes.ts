@@ -4,7 +4,9 @@ import { ROLES } from '../../platform/context.ts';
 import { PERMISSIONS } from '../../platform/permissions.ts';
 import { idPattern } from '../../platform/ids.ts';
 import { problems } from '../../platform/http/openapi.ts';
+import { AppError } from '../../platform/errors.ts';
 import { clientInfo, getRequestContext } from '../../platform/http/request-context.ts';
+import { clearSessionCookies, refreshTokenFromCookie } from './cookie-session.ts';
 import { safeText } from '../../platform/validation.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
 import {
@@ -70,13 +72,24 @@ export const publicAuthRoutes =
         schema: {
           tags,
           summary: 'Exchange a refresh token for a new access and refresh token',
-          description: 'Refresh tokens are single use; presenting one twice revokes the whole session.',
+          description:
+            'Refresh tokens are single use; presenting one twice revokes the whole session. Browsers send `X-Session-Transport: cookie` to get it as an HttpOnly cookie instead, then refresh with an empty body and `X-CSRF-Token`.',
           security: [],
           body: RefreshBody,
           response: { 200: SessionTokensSchema, ...problems(400, 413, 415, 429) },
         },
       },
-      async (req) => refresh(deps, req.body.refreshToken, clientInfo(req)),
+      async (req) => {
+        const token = req.body?.refreshToken ?? refreshTokenFromCookie(req);
+        if (!token) {
+          throw new AppError(
+            'AUTH_INVALID_REFRESH',
+            'unauthenticated',
+            'Send a refresh token, in the body or the session cookie.',
+          );
+        }
+        return refresh(deps, token, clientInfo(req));
+      },
     );
   };
 
@@ -119,6 +132,7 @@ export const authRoutes =
       },
       async (req, reply) => {
         await logout(deps, getRequestContext(req));
+        clearSessionCookies(reply);
         return reply.status(204).send();
       },
     );

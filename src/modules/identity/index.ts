@@ -9,3 +9,4 @@ export { accountRoutes, publicAccountRoutes } from './account.routes.ts';
 export { organizationRoutes } from './organization.routes.ts';
 export { createOperator } from './organization.service.ts';
 export { rotateSealedSecrets, type RotationCounts, type RotationResult, type SealedColumn } from './rotate-key.ts';
+export { cookieTransportHook } from './cookie-session.ts';
