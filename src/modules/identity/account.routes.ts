@@ -15,7 +15,14 @@ import {
   verifyEmail,
 } from './account.service.ts';
 import { Email, Password, SessionTokensSchema } from './identity.dto.ts';
-import { assertOperator, operatorListTenants, operatorSetTenantStatus } from './organization.service.ts';
+import {
+  assertOperator,
+  operatorInstanceSummary,
+  operatorListTenants,
+  operatorSetQuotas,
+  operatorSetTenantStatus,
+} from './organization.service.ts';
+import { VERSION } from '../../version.ts';
 
 const tags = ['auth'];
 const Token = z.string().min(10).max(200);
@@ -146,6 +153,7 @@ export const accountRoutes =
                   status: z.string(),
                   deleted: z.boolean(),
                   members: z.number().int(),
+                  quotas: z.object({ items: z.number().int().nullable(), members: z.number().int().nullable() }),
                   createdAt: z.iso.datetime(),
                 }),
               ),
@@ -192,6 +200,58 @@ export const accountRoutes =
         await operatorSetTenantStatus(deps, getRequestContext(req), req.params.id, 'active');
         return reply.status(204).send();
       },
+    );
+    app.put(
+      '/operator/tenants/:id/quotas',
+      {
+        config: { anyRole: true },
+        preHandler: operatorOnly,
+        schema: {
+          tags: opTags,
+          summary: "Set a tenant's quotas; null lifts one (operator only)",
+          params: TenantParams,
+          body: z.strictObject({
+            items: z.number().int().min(0).max(100_000_000).nullable().optional(),
+            members: z.number().int().min(1).max(1_000_000).nullable().optional(),
+          }),
+          response: {
+            200: z.object({ items: z.number().int().nullable(), members: z.number().int().nullable() }),
+            ...problems(400, 404),
+          },
+        },
+      },
+      async (req) => operatorSetQuotas(deps, getRequestContext(req), req.params.id, req.body),
+    );
+    app.get(
+      '/operator/instance',
+      {
+        config: { anyRole: true },
+        preHandler: operatorOnly,
+        schema: {
+          tags: opTags,
+          summary: 'Instance health and size (operator only)',
+          response: {
+            200: z.object({
+              version: z.string(),
+              uptimeSeconds: z.number().int(),
+              memoryRssBytes: z.number().int(),
+              tenants: z.object({
+                total: z.number().int(),
+                active: z.number().int(),
+                suspended: z.number().int(),
+                deleted: z.number().int(),
+              }),
+              users: z.object({ total: z.number().int() }),
+            }),
+          },
+        },
+      },
+      async () => ({
+        version: VERSION,
+        uptimeSeconds: Math.round(process.uptime()),
+        memoryRssBytes: process.memoryUsage().rss,
+        ...(await operatorInstanceSummary(deps.db)),
+      }),
     );
     app.get(
       '/operator/outbox',

@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/index.ts';
 import { enqueueEmail } from '../mail/index.ts';
 import { tenants } from '../tenants/index.ts';
 import { invitations, memberships, users } from './identity.table.ts';
+import { assertRoomForMember } from './members.service.ts';
 
 export interface InvitationsDeps {
   db: Database;
@@ -86,6 +87,7 @@ export async function createInvitation(
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(and(eq(memberships.tenantId, ctx.tenantId), sql`lower(${users.email}) = ${input.email}`));
     if (member) throw new AppError('INVITATION_ALREADY_MEMBER', 'conflict', 'That person is already a member.');
+    await assertRoomForMember(tx, ctx.tenantId);
     // A new invitation for the same address replaces any pending one.
     await tx
       .update(invitations)
@@ -197,6 +199,7 @@ export async function consumeInvitation(
   if (row.email !== user.email.toLowerCase()) {
     throw new AppError('INVITATION_EMAIL_MISMATCH', 'forbidden', 'This invitation was sent to another email address.');
   }
+  await assertRoomForMember(tx, row.tenantId);
   await tx.update(invitations).set({ acceptedAt: new Date(), acceptedBy: user.id }).where(eq(invitations.id, row.id));
   await tx
     .insert(memberships)

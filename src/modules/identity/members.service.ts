@@ -3,6 +3,7 @@ import { type ActorContext, type Role, roleAtLeast } from '../../platform/contex
 import type { Database, Executor } from '../../platform/db/database.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
+import { tenants } from '../tenants/index.ts';
 import type { AuthCache } from './auth-cache.ts';
 import { apiKeys, memberships, sessions, users } from './identity.table.ts';
 import { revokeSession } from './sessions.ts';
@@ -189,4 +190,24 @@ export async function transferOwnership(deps: MembersDeps, ctx: ActorContext, to
     });
   });
   deps.cache.sessions.clear();
+}
+
+/**
+ * Refuses a new member when the tenant is at its member quota (null: unlimited). Counted inside
+ * the caller's transaction; like the item quota, a soft limit under concurrency.
+ */
+export async function assertRoomForMember(tx: Executor, tenantId: string): Promise<void> {
+  const [row] = await tx.select({ quota: tenants.quotaMembers }).from(tenants).where(eq(tenants.id, tenantId));
+  if (row?.quota === null || row?.quota === undefined) return;
+  const [{ n } = { n: 0 }] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(memberships)
+    .where(eq(memberships.tenantId, tenantId));
+  if (Number(n) >= row.quota) {
+    throw new AppError(
+      'QUOTA_MEMBERS_EXCEEDED',
+      'conflict',
+      'This tenant has reached its member quota; ask the instance operator to raise it.',
+    );
+  }
 }

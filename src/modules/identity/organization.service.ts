@@ -99,6 +99,7 @@ export async function operatorListTenants(db: Database, opts: { limit: number; a
     status: r.status,
     deleted: r.deletedAt !== null,
     members: members.get(r.id) ?? 0,
+    quotas: { items: r.quotaItems ?? null, members: r.quotaMembers ?? null },
     createdAt: r.createdAt.toISOString(),
   }));
 }
@@ -165,4 +166,57 @@ export async function createOperator(
     );
     return { userId, created: true };
   });
+}
+
+/** Sets a tenant's quotas (null lifts one). Lowering below current use blocks only new growth. */
+export async function operatorSetQuotas(
+  deps: OrgDeps,
+  ctx: ActorContext,
+  tenantId: string,
+  quotas: { items?: number | null | undefined; members?: number | null | undefined },
+) {
+  return deps.db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ items: tenants.quotaItems, members: tenants.quotaMembers })
+      .from(tenants)
+      .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)))
+      .for('update');
+    if (!before) throw notFound('TENANT_NOT_FOUND', `No tenant ${tenantId} (or it was deleted).`);
+    const after = {
+      items: quotas.items === undefined ? before.items : quotas.items,
+      members: quotas.members === undefined ? before.members : quotas.members,
+    };
+    await tx
+      .update(tenants)
+      .set({ quotaItems: after.items, quotaMembers: after.members, updatedAt: new Date() })
+      .where(eq(tenants.id, tenantId));
+    await recordAudit(
+      tx,
+      { ...ctx, tenantId },
+      { action: 'tenant.quotas_changed', targetType: 'tenant', targetId: tenantId, before, after },
+    );
+    return after;
+  });
+}
+
+/** The operator's view of the instance: what runs, and how much of it there is. */
+export async function operatorInstanceSummary(db: Database) {
+  const [t] = await db
+    .select({
+      total: sql<number>`count(*)::int`,
+      active: sql<number>`count(*) filter (where ${tenants.status} = 'active' and ${tenants.deletedAt} is null)::int`,
+      suspended: sql<number>`count(*) filter (where ${tenants.status} = 'suspended' and ${tenants.deletedAt} is null)::int`,
+      deleted: sql<number>`count(*) filter (where ${tenants.deletedAt} is not null)::int`,
+    })
+    .from(tenants);
+  const [u] = await db.select({ total: sql<number>`count(*)::int` }).from(users);
+  return {
+    tenants: {
+      total: Number(t?.total ?? 0),
+      active: Number(t?.active ?? 0),
+      suspended: Number(t?.suspended ?? 0),
+      deleted: Number(t?.deleted ?? 0),
+    },
+    users: { total: Number(u?.total ?? 0) },
+  };
 }

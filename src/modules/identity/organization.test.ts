@@ -444,4 +444,69 @@ describeEachBackend('members, invitations, accounts and the operator', (getDb) =
       200,
     );
   });
+
+  it('lets the operator set quotas that stop new items and members, and lift them again', async () => {
+    const a = await signup('quota');
+    const set = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/operator/tenants/${a.tenant.id}/quotas`,
+      headers: h(operator),
+      payload: { items: 2, members: 1 },
+    });
+    assert.equal(set.statusCode, 200, set.body);
+    assert.deepEqual(set.json(), { items: 2, members: 1 });
+    assert.equal(
+      (
+        await t.app.inject({
+          method: 'PUT',
+          url: `/api/v1/operator/tenants/${a.tenant.id}/quotas`,
+          headers: h(a),
+          payload: { items: 99 },
+        })
+      ).statusCode,
+      403,
+    );
+
+    const post = (name: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/items', headers: h(a), payload: { name } });
+    assert.equal((await post('one')).statusCode, 201);
+    assert.equal((await post('two')).statusCode, 201);
+    const third = await post('three');
+    assert.equal(third.statusCode, 409);
+    assert.equal(third.json().code, 'QUOTA_ITEMS_EXCEEDED');
+    const audit = (await t.app.inject({ url: '/api/v1/audit-logs?action=item.created', headers: h(a) })).json();
+    assert.equal(audit.data.length, 2, 'a refused item leaves no audit entry');
+
+    const invite = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations',
+      headers: h(a),
+      payload: { email: email('over'), role: 'viewer' },
+    });
+    assert.equal(invite.statusCode, 409);
+    assert.equal(invite.json().code, 'QUOTA_MEMBERS_EXCEEDED');
+
+    const lifted = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/operator/tenants/${a.tenant.id}/quotas`,
+      headers: h(operator),
+      payload: { items: null },
+    });
+    assert.deepEqual(lifted.json(), { items: null, members: 1 });
+    assert.equal((await post('three again')).statusCode, 201);
+    const listed = (await t.app.inject({ url: '/api/v1/operator/tenants?limit=200', headers: h(operator) })).json()
+      .data;
+    assert.deepEqual(listed.find((x: { id: string }) => x.id === a.tenant.id).quotas, { items: null, members: 1 });
+  });
+
+  it('shows the operator the size and health of the instance', async () => {
+    const res = await t.app.inject({ url: '/api/v1/operator/instance', headers: h(operator) });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.ok(body.tenants.total >= body.tenants.active + body.tenants.suspended);
+    assert.ok(body.users.total >= 1);
+    assert.ok(body.uptimeSeconds >= 0 && body.memoryRssBytes > 0);
+    const other = await signup('not-operator');
+    assert.equal((await t.app.inject({ url: '/api/v1/operator/instance', headers: h(other) })).statusCode, 403);
+  });
 });

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../../platform/db/database.ts';
 import { rawQuery } from '../../platform/db/raw-query.ts';
+import { AppError } from '../../platform/errors.ts';
 import type { ItemSort } from './items.dto.ts';
 import { type ItemRow, type ItemStatus, items } from './items.table.ts';
 
@@ -76,13 +77,25 @@ export async function insertItemAudited(
     name: 'items_insert_audited',
     text: `with ins as (
         insert into items (id, tenant_id, name, description, status, tags, metadata, created_at, updated_at)
-        values ($1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $8::timestamptz)
+        select $1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $8::timestamptz
+        -- The tenant's item quota (null: unlimited). CASE makes PostgreSQL count only when a
+        -- quota is set; concurrent inserts may overshoot by a few (a soft limit, no lock).
+        where case
+          when (select quota_items from tenants where id = $2) is null then true
+          else (select count(*) from items where tenant_id = $2) < (select quota_items from tenants where id = $2)
+        end
         returning ${ITEM_SQL_COLUMNS}
       ), audit as (${a.text})
       select * from ins`,
     values: [...values, ...a.values],
   });
-  if (!created) throw new Error('insert returned no row');
+  // No row: the quota condition held the insert back (and the audit row with it).
+  if (!created)
+    throw new AppError(
+      'QUOTA_ITEMS_EXCEEDED',
+      'conflict',
+      'This tenant has reached its item quota; ask the instance operator to raise it.',
+    );
   return fromSqlRow(created);
 }
 

@@ -63,6 +63,8 @@ export async function setTenantStatus(
 
 export interface TenantSummary extends Tenant {
   deletedAt: Date | null;
+  quotaItems: number | null;
+  quotaMembers: number | null;
 }
 
 export async function listAllTenants(

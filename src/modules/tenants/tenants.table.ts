@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Tenants (organisations). Every table that holds tenant data references this one. The identity
@@ -11,6 +11,9 @@ export const tenants = pgTable('tenants', {
   status: text('status', { enum: ['active', 'suspended'] })
     .notNull()
     .default('active'),
+  /** Set by the operator; null means unlimited. */
+  quotaItems: integer('quota_items'),
+  quotaMembers: integer('quota_members'),
   /** Soft delete: the tenant is unusable at once and purged later by a cleanup job. */
   deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date', precision: 3 }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
