@@ -18,6 +18,8 @@ export interface ActorContext {
   readonly role?: Role | undefined;
   /** An API key's scopes (permissions); undefined for users, whose role alone decides. */
   readonly scopes?: readonly string[] | undefined;
+  /** The tenant's quotas as of authentication (≤ 5 s old); undefined or null: unlimited. */
+  readonly quotaItems?: number | null | undefined;
   /** The login session behind a user's request (for logout and "revoke other sessions"). */
   readonly sessionId?: string | undefined;
   readonly requestId: string | undefined;

@@ -15,6 +15,7 @@ import type { AccessClaims } from './access-tokens.ts';
 export interface SessionFacts {
   role: Role;
   tenantId: string;
+  quotaItems: number | null;
 }
 
 export interface ApiKeyFacts {
@@ -22,6 +23,7 @@ export interface ApiKeyFacts {
   tenantId: string;
   role: Role;
   scopes: string[];
+  quotaItems: number | null;
 }
 
 export interface AuthCache {

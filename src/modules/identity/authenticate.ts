@@ -5,7 +5,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { rawQuery } from '../../platform/db/raw-query.ts';
 import { AppError } from '../../platform/errors.ts';
 import { type AccessClaims, type TokenKeys, verifyAccessToken } from './access-tokens.ts';
-import type { ApiKeyFacts, AuthCache } from './auth-cache.ts';
+import type { ApiKeyFacts, AuthCache, SessionFacts } from './auth-cache.ts';
 
 export interface Credentials {
   authorization: string | undefined;
@@ -36,6 +36,7 @@ interface SessionCheckRow {
   session_tenant: string;
   role: Role | null;
   tenant_status: string | null;
+  quota_items: number | null;
   user_status: string;
 }
 
@@ -46,6 +47,7 @@ interface ApiKeyRow {
   scopes: string[];
   expires_at: Date | string | null;
   tenant_status: string;
+  quota_items: number | null;
 }
 
 /**
@@ -72,10 +74,10 @@ export async function authenticate(
 
   const claims = await verifiedClaims(deps, bearer);
   const cached = deps.cache.sessions.get(claims.sessionId);
-  if (cached && cached.tenantId === claims.tenantId) return userContext(claims, cached.role, client);
+  if (cached && cached.tenantId === claims.tenantId) return userContext(claims, cached, client);
   const [row] = await rawQuery<SessionCheckRow>(deps.db, {
     name: 'auth_session_check',
-    text: `select s.revoked_at, s.expires_at, s.tenant_id as session_tenant, m.role, t.status as tenant_status,
+    text: `select s.revoked_at, s.expires_at, s.tenant_id as session_tenant, m.role, t.status as tenant_status, t.quota_items,
                   u.status as user_status
              from sessions s
              join users u on u.id = s.user_id
@@ -88,15 +90,17 @@ export async function authenticate(
   // A token minted for another tenant of the same session (before a switch) is stale.
   if (row.session_tenant !== claims.tenantId || !row.role) throw revoked();
   if (row.tenant_status !== 'active') throw suspended();
-  deps.cache.sessions.set(claims.sessionId, { role: row.role, tenantId: claims.tenantId });
+  const facts = { role: row.role, tenantId: claims.tenantId, quotaItems: row.quota_items };
+  deps.cache.sessions.set(claims.sessionId, facts);
   // The membership's role now, not the one in the token: a demotion applies at once.
-  return userContext(claims, row.role, client);
+  return userContext(claims, facts, client);
 }
 
-const userContext = (claims: AccessClaims, role: Role, client: ClientMeta): ActorContext => ({
+const userContext = (claims: AccessClaims, facts: SessionFacts, client: ClientMeta): ActorContext => ({
   tenantId: claims.tenantId,
   actor: { type: 'user', id: claims.userId },
-  role,
+  role: facts.role,
+  quotaItems: facts.quotaItems,
   sessionId: claims.sessionId,
   requestId: client.requestId,
   ip: client.ip,
@@ -125,7 +129,7 @@ async function authenticateApiKey(
   if (cached) return apiKeyContext(cached, client);
   const [row] = await rawQuery<ApiKeyRow>(deps.db, {
     name: 'auth_api_key_check',
-    text: `select k.id, k.tenant_id, k.role, k.scopes, k.expires_at, t.status as tenant_status
+    text: `select k.id, k.tenant_id, k.role, k.scopes, k.expires_at, t.status as tenant_status, t.quota_items
              from api_keys k join tenants t on t.id = k.tenant_id
             where k.key_hash = $1 and k.revoked_at is null`,
     values: [keyHash],
@@ -134,7 +138,13 @@ async function authenticateApiKey(
     throw new AppError('AUTH_INVALID_API_KEY', 'unauthenticated', 'The API key is not valid, revoked or expired.');
   }
   if (row.tenant_status !== 'active') throw suspended();
-  const facts = { id: row.id, tenantId: row.tenant_id, role: row.role, scopes: row.scopes };
+  const facts = {
+    id: row.id,
+    tenantId: row.tenant_id,
+    role: row.role,
+    scopes: row.scopes,
+    quotaItems: row.quota_items,
+  };
   recordKeyUse(deps, row.id);
   // An expiring key is never cached past its expiry.
   const ttl = row.expires_at ? Math.min(5_000, new Date(row.expires_at).getTime() - Date.now()) : undefined;
@@ -160,6 +170,7 @@ const apiKeyContext = (k: ApiKeyFacts, client: ClientMeta): ActorContext => ({
   actor: { type: 'api_key', id: k.id },
   role: k.role,
   scopes: k.scopes,
+  quotaItems: k.quotaItems,
   requestId: client.requestId,
   ip: client.ip,
   userAgent: client.userAgent,

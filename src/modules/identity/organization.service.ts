@@ -175,28 +175,34 @@ export async function operatorSetQuotas(
   tenantId: string,
   quotas: { items?: number | null | undefined; members?: number | null | undefined },
 ) {
-  return deps.db.transaction(async (tx) => {
-    const [before] = await tx
-      .select({ items: tenants.quotaItems, members: tenants.quotaMembers })
-      .from(tenants)
-      .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)))
-      .for('update');
-    if (!before) throw notFound('TENANT_NOT_FOUND', `No tenant ${tenantId} (or it was deleted).`);
-    const after = {
-      items: quotas.items === undefined ? before.items : quotas.items,
-      members: quotas.members === undefined ? before.members : quotas.members,
-    };
-    await tx
-      .update(tenants)
-      .set({ quotaItems: after.items, quotaMembers: after.members, updatedAt: new Date() })
-      .where(eq(tenants.id, tenantId));
-    await recordAudit(
-      tx,
-      { ...ctx, tenantId },
-      { action: 'tenant.quotas_changed', targetType: 'tenant', targetId: tenantId, before, after },
-    );
-    return after;
-  });
+  return deps.db
+    .transaction(async (tx) => {
+      const [before] = await tx
+        .select({ items: tenants.quotaItems, members: tenants.quotaMembers })
+        .from(tenants)
+        .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)))
+        .for('update');
+      if (!before) throw notFound('TENANT_NOT_FOUND', `No tenant ${tenantId} (or it was deleted).`);
+      const after = {
+        items: quotas.items === undefined ? before.items : quotas.items,
+        members: quotas.members === undefined ? before.members : quotas.members,
+      };
+      await tx
+        .update(tenants)
+        .set({ quotaItems: after.items, quotaMembers: after.members, updatedAt: new Date() })
+        .where(eq(tenants.id, tenantId));
+      await recordAudit(
+        tx,
+        { ...ctx, tenantId },
+        { action: 'tenant.quotas_changed', targetType: 'tenant', targetId: tenantId, before, after },
+      );
+      return after;
+    })
+    .finally(() => {
+      // Quotas ride along with cached session facts: apply the change here at once.
+      deps.cache.sessions.clear();
+      deps.cache.forgetApiKeys();
+    });
 }
 
 /** The operator's view of the instance: what runs, and how much of it there is. */

@@ -61,8 +61,9 @@ export async function insertItemAudited(
   db: Database,
   row: Omit<ItemRecord, 'version' | 'updatedAt'>,
   audit: (firstParam: number) => { text: string; values: unknown[] },
+  quotaItems: number | null | undefined,
 ): Promise<ItemRecord> {
-  const values = [
+  const values: unknown[] = [
     row.id,
     row.tenantId,
     row.name,
@@ -72,30 +73,30 @@ export async function insertItemAudited(
     JSON.stringify(row.metadata),
     row.createdAt,
   ];
+  // With a quota, the insert happens only while the tenant is below it (a soft limit:
+  // concurrent inserts may overshoot by a few). Without one, no counting at all.
+  const limited = quotaItems !== null && quotaItems !== undefined;
+  if (limited) values.push(quotaItems);
   const a = audit(values.length + 1);
   const [created] = await rawQuery<ItemSqlRow>(db, {
-    name: 'items_insert_audited',
+    name: limited ? 'items_insert_audited_quota' : 'items_insert_audited',
     text: `with ins as (
         insert into items (id, tenant_id, name, description, status, tags, metadata, created_at, updated_at)
         select $1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $8::timestamptz
-        -- The tenant's item quota (null: unlimited). CASE makes PostgreSQL count only when a
-        -- quota is set; concurrent inserts may overshoot by a few (a soft limit, no lock).
-        where case
-          when (select quota_items from tenants where id = $2) is null then true
-          else (select count(*) from items where tenant_id = $2) < (select quota_items from tenants where id = $2)
-        end
+        ${limited ? 'where (select count(*) from items where tenant_id = $2) < $9::int' : ''}
         returning ${ITEM_SQL_COLUMNS}
       ), audit as (${a.text})
       select * from ins`,
     values: [...values, ...a.values],
   });
-  // No row: the quota condition held the insert back (and the audit row with it).
-  if (!created)
+  // No row: the quota held the insert back (and the audit row with it).
+  if (!created) {
     throw new AppError(
       'QUOTA_ITEMS_EXCEEDED',
       'conflict',
       'This tenant has reached its item quota; ask the instance operator to raise it.',
     );
+  }
   return fromSqlRow(created);
 }
 

@@ -63,6 +63,8 @@ export async function createItem(db: Database, ctx: ActorContext, input: CreateI
     },
     (firstParam) =>
       auditInsertFragment(ctx, { action: 'item.created', targetType: 'item', targetId: id, after }, 'ins', firstParam),
+    // The quota read at authentication (≤ 5 s old); none for system callers.
+    ctx.quotaItems,
   );
   return toItem(row);
 }
