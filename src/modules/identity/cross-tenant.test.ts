@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { signupUser } from '../../../test/support/identity.ts';
 import { createTestApp, describeEachBackend, type TestApp } from '../../../test/support/app.ts';
 import { PERMISSIONS } from '../../platform/permissions.ts';
 
@@ -21,15 +22,7 @@ describeEachBackend('cross-tenant isolation matrix', (getDb) => {
   const ids: Record<string, string> = {};
   const asA = () => ({ authorization: `Bearer ${a.accessToken}` });
 
-  async function signup(who: string): Promise<Session> {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/signup',
-      payload: { email: email(who), password: PASSWORD, name: who, organizationName: `${who} org` },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    return res.json();
-  }
+  const signup = (who: string): Promise<Session> => signupUser(t.app, who, PASSWORD);
 
   before(async () => {
     t = await createTestApp(getDb(), { as: 'real' });

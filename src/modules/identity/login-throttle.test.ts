@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { signupUser } from '../../../test/support/identity.ts';
 import { createTestApp, describeEachBackend, type TestApp } from '../../../test/support/app.ts';
 import { lockRemaining } from './login-throttle.ts';
 
@@ -16,15 +17,7 @@ describeEachBackend('login throttling and lockout', (getDb) => {
   type Session = { accessToken: string; user: { id: string; email: string }; tenant: { id: string } };
   const h = (s: { accessToken: string }) => ({ authorization: `Bearer ${s.accessToken}` });
 
-  async function signup(who: string): Promise<Session> {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/signup',
-      payload: { email: email(who), password: PASSWORD, name: who, organizationName: `${who} org` },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    return res.json();
-  }
+  const signup = (who: string): Promise<Session> => signupUser(t.app, who, PASSWORD);
   const login = (address: string, password: string) =>
     t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: address, password } });
   /** Wrong passwords up to the limit; returns the answer to the last one. */
