@@ -37,13 +37,6 @@ async function assertPolicy(password: string, context: { email?: string; name?: 
   }
 }
 
-/** Ends every other session of the user and evicts them from this process's cache. */
-async function revokeOthers(deps: AuthDeps, tx: Executor, userId: string, reason: string, keep?: string) {
-  await revokeUserSessions(tx, userId, reason, keep);
-  // The cache holds at most a few seconds of facts; clearing it is simpler than listing ids.
-  deps.cache.sessions.clear();
-}
-
 /**
  * Creates an account from an invitation: the person joins the inviting tenant (no tenant of
  * their own), whatever SIGNUP_MODE says, and the address counts as verified — the link reached it.
@@ -123,11 +116,14 @@ export async function changePassword(
   }
   await assertPolicy(input.newPassword, { email: user.email, name: user.name }, 'body.newPassword');
   const passwordHash = await hashPassword(input.newPassword);
-  await deps.db.transaction(async (tx) => {
+  const ended = await deps.db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
-    await revokeOthers(deps, tx, userId, 'password_changed', ctx.sessionId);
+    const ids = await revokeUserSessions(tx, userId, 'password_changed', ctx.sessionId);
     await recordAudit(tx, ctx, { action: 'user.password_changed', targetType: 'user', targetId: userId });
+    return ids;
   });
+  // After commit, so a racing request cannot re-cache a session that is already over.
+  for (const id of ended) deps.cache.forgetSession(id);
 }
 
 async function issueUserToken(tx: Executor, userId: string, purpose: 'verify_email' | 'reset_password', ttlMs: number) {
@@ -184,7 +180,7 @@ async function takeUserToken(tx: Executor, token: string, purpose: 'verify_email
 
 /** Sets a new password from an emailed link; every session of the user ends. */
 export async function resetPassword(deps: AccountDeps, input: { token: string; password: string }): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  const ended = await deps.db.transaction(async (tx) => {
     const row = await takeUserToken(tx, input.token, 'reset_password');
     const [user] = await tx.select().from(users).where(eq(users.id, row.userId));
     if (!user) throw new AppError('AUTH_LINK_INVALID', 'invalid', 'This link is invalid, already used or expired.');
@@ -197,7 +193,7 @@ export async function resetPassword(deps: AccountDeps, input: { token: string; p
         updatedAt: new Date(),
       })
       .where(eq(users.id, user.id));
-    await revokeOthers(deps, tx, user.id, 'password_reset');
+    const ids = await revokeUserSessions(tx, user.id, 'password_reset');
     // The recovery path from a login lockout: proving the mailbox lifts the lock.
     await clearLoginFailures(tx, user.email);
     // Unused reset links die with the password they were meant to replace.
@@ -205,7 +201,9 @@ export async function resetPassword(deps: AccountDeps, input: { token: string; p
       .update(userTokens)
       .set({ usedAt: new Date() })
       .where(and(eq(userTokens.userId, user.id), eq(userTokens.purpose, 'reset_password'), isNull(userTokens.usedAt)));
+    return ids;
   });
+  for (const id of ended) deps.cache.forgetSession(id);
 }
 
 /** Emails the signed-in user a link that proves they own their address. */

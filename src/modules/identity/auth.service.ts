@@ -288,22 +288,33 @@ export async function refresh(deps: AuthDeps, refreshToken: string, client: Clie
   return issueTokens(deps, ctx.user, { id: tenantId, name: ctx.tenantName }, ctx.role, session);
 }
 
-export async function logout(deps: AuthDeps, ctx: ActorContext): Promise<void> {
-  if (!ctx.sessionId)
-    throw invalid('AUTH_NO_SESSION', 'This credential has no session to end (API keys are revoked instead).');
-  const sessionId = ctx.sessionId;
+/** Revokes a session and audits it (once), then evicts it from this process's cache after commit. */
+async function endSession(
+  deps: AuthDeps,
+  ctx: ActorContext,
+  sessionId: string,
+  reason: string,
+  check?: (tx: Executor) => Promise<void>,
+): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    if (await revokeSession(tx, sessionId, 'logout')) {
+    await check?.(tx);
+    if (await revokeSession(tx, sessionId, reason)) {
       await recordAudit(tx, ctx, {
         action: 'session.revoked',
         targetType: 'session',
         targetId: sessionId,
-        after: { reason: 'logout' },
+        after: { reason },
       });
     }
   });
   // After commit: a request racing the revocation must not re-cache the live session.
   deps.cache.forgetSession(sessionId);
+}
+
+export async function logout(deps: AuthDeps, ctx: ActorContext): Promise<void> {
+  if (!ctx.sessionId)
+    throw invalid('AUTH_NO_SESSION', 'This credential has no session to end (API keys are revoked instead).');
+  await endSession(deps, ctx, ctx.sessionId, 'logout');
 }
 
 /** Moves the current session to another tenant the user belongs to, with a fresh access token. */
@@ -402,19 +413,10 @@ export async function listSessions(db: Executor, ctx: ActorContext) {
 }
 
 export async function revokeOwnSession(deps: AuthDeps, ctx: ActorContext, sessionId: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  await endSession(deps, ctx, sessionId, 'revoked_by_user', async (tx) => {
     const [s] = await tx.select({ userId: sessions.userId }).from(sessions).where(eq(sessions.id, sessionId));
     if (!s || ctx.actor.type !== 'user' || s.userId !== ctx.actor.id) {
       throw notFound('AUTH_SESSION_NOT_FOUND', 'No such session of yours.');
     }
-    if (await revokeSession(tx, sessionId, 'revoked_by_user')) {
-      await recordAudit(tx, ctx, {
-        action: 'session.revoked',
-        targetType: 'session',
-        targetId: sessionId,
-        after: { reason: 'revoked_by_user' },
-      });
-    }
   });
-  deps.cache.forgetSession(sessionId);
 }

@@ -10,7 +10,7 @@ import { recordAudit } from '../audit/index.ts';
 import { tenants } from '../tenants/index.ts';
 import { type AuthDeps, type ClientInfo, issueTokens } from './auth.service.ts';
 import type { SessionTokens } from './identity.dto.ts';
-import { memberships, mfaChallenges, mfaRecoveryCodes, sessions, users } from './identity.table.ts';
+import { memberships, mfaChallenges, mfaRecoveryCodes, users } from './identity.table.ts';
 import { revokeUserSessions, startSession } from './sessions.ts';
 
 /**
@@ -183,12 +183,8 @@ async function replaceRecoveryCodes(tx: Executor, userId: string): Promise<strin
 
 /** Revokes the user's other sessions; returns their ids to evict from the cache after commit. */
 async function revokeOtherSessions(tx: Executor, userId: string, reason: string, keep: string | undefined) {
-  const live = await tx
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())));
-  const revoked = await revokeUserSessions(tx, userId, reason, keep);
-  return { revoked, ids: live.map((s) => s.id).filter((id) => id !== keep) };
+  const ids = await revokeUserSessions(tx, userId, reason, keep);
+  return { revoked: ids.length, ids };
 }
 
 function userOf(ctx: ActorContext): string {

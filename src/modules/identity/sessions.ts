@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
 import { hashToken, randomToken } from '../../platform/crypto/index.ts';
@@ -45,13 +45,27 @@ export async function revokeSession(tx: Executor, sessionId: string, reason: str
   return rows.length > 0;
 }
 
-/** Revokes every live session of a user except `keep` (password change, member removal, …). */
-export async function revokeUserSessions(tx: Executor, userId: string, reason: string, keep?: string): Promise<number> {
-  const live = await tx
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())));
-  let n = 0;
-  for (const s of live) if (s.id !== keep && (await revokeSession(tx, s.id, reason))) n += 1;
-  return n;
+/**
+ * Revokes every live session of a user except `keep` (password change, MFA change, …) in one
+ * statement; returns the ids, for the caller to evict from the auth cache after commit.
+ */
+export async function revokeUserSessions(
+  tx: Executor,
+  userId: string,
+  reason: string,
+  keep?: string,
+): Promise<string[]> {
+  const rows = await tx
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, new Date()),
+        keep ? ne(sessions.id, keep) : undefined,
+      ),
+    )
+    .returning({ id: sessions.id });
+  return rows.map((r) => r.id);
 }
