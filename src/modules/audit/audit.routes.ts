@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../platform/db/database.ts';
+import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { problems } from '../../platform/http/openapi.ts';
 import { getRequestContext } from '../../platform/http/request-context.ts';
 import { idPattern } from '../../platform/ids.ts';
@@ -61,7 +62,10 @@ export const auditRoutes =
           },
         },
       },
-      async (req) => listAuditLogs(deps.db, getRequestContext(req).tenantId, req.query),
+      async (req) => {
+        const { tenantId } = getRequestContext(req);
+        return inTenant(deps.db, tenantId, (tx) => listAuditLogs(tx, tenantId, req.query));
+      },
     );
     app.get(
       '/audit-logs/:id',
@@ -74,6 +78,9 @@ export const auditRoutes =
           response: { 200: AuditLogSchema, ...problems(400, 404) },
         },
       },
-      async (req) => getAuditLog(deps.db, getRequestContext(req).tenantId, req.params.id),
+      async (req) => {
+        const { tenantId } = getRequestContext(req);
+        return inTenant(deps.db, tenantId, (tx) => getAuditLog(tx, tenantId, req.params.id));
+      },
     );
   };

@@ -3,6 +3,7 @@ import type { ActorContext, Role } from '../../platform/context.ts';
 import { hasPermission, type Permission } from '../../platform/permissions.ts';
 import { hashToken, randomToken } from '../../platform/crypto/index.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -62,7 +63,7 @@ export async function createApiKey(
     });
   }
   const key = `${API_KEY_PREFIX}${randomToken(30)}`;
-  return db.transaction(async (tx) => {
+  return inTenant(db, ctx.tenantId, async (tx) => {
     const [row] = await tx
       .insert(apiKeys)
       .values({
@@ -90,16 +91,18 @@ export async function createApiKey(
 }
 
 export async function listApiKeys(db: Database, tenantId: string): Promise<ApiKeyView[]> {
-  const rows = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
-    .orderBy(desc(apiKeys.createdAt));
+  const rows = await inTenant(db, tenantId, (tx) =>
+    tx
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
+      .orderBy(desc(apiKeys.createdAt)),
+  );
   return rows.map(toView);
 }
 
 export async function revokeApiKey(db: Database, ctx: ActorContext, id: string): Promise<void> {
-  await db.transaction(async (tx) => {
+  await inTenant(db, ctx.tenantId, async (tx) => {
     const rows = await tx
       .update(apiKeys)
       .set({ revokedAt: new Date() })

@@ -2,6 +2,7 @@ import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { type ActorContext, type Role, roleAtLeast } from '../../platform/context.ts';
 import { hashToken, randomToken } from '../../platform/crypto/index.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
+import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -80,7 +81,7 @@ export async function createInvitation(
     throw new AppError('INVITATION_ROLE_TOO_HIGH', 'forbidden', `You cannot invite someone as ${input.role}.`);
   }
   const token = `inv_${randomToken(32)}`;
-  return deps.db.transaction(async (tx) => {
+  return inTenant(deps.db, ctx.tenantId, async (tx) => {
     const [member] = await tx
       .select({ id: users.id })
       .from(memberships)
@@ -148,7 +149,7 @@ async function pendingInvitation(tx: Executor, tenantId: string, id: string) {
 /** Sends a fresh link (the old one stops working) and restarts the 7 days. */
 export async function resendInvitation(deps: InvitationsDeps, ctx: ActorContext, id: string): Promise<InvitationView> {
   const token = `inv_${randomToken(32)}`;
-  return deps.db.transaction(async (tx) => {
+  return inTenant(deps.db, ctx.tenantId, async (tx) => {
     const row = await pendingInvitation(tx, ctx.tenantId, id);
     const [updated] = await tx
       .update(invitations)
@@ -163,7 +164,7 @@ export async function resendInvitation(deps: InvitationsDeps, ctx: ActorContext,
 }
 
 export async function revokeInvitation(deps: InvitationsDeps, ctx: ActorContext, id: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  await inTenant(deps.db, ctx.tenantId, async (tx) => {
     await pendingInvitation(tx, ctx.tenantId, id);
     await tx.update(invitations).set({ revokedAt: new Date() }).where(eq(invitations.id, id));
     await recordAudit(tx, ctx, { action: 'invitation.revoked', targetType: 'invitation', targetId: id });

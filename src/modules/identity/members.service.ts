@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { type ActorContext, type Role, roleAtLeast } from '../../platform/context.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
+import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { tenants } from '../tenants/index.ts';
@@ -99,7 +100,7 @@ export async function changeMemberRole(
   userId: string,
   role: Role,
 ): Promise<MemberView> {
-  await deps.db.transaction(async (tx) => {
+  await inTenant(deps.db, ctx.tenantId, async (tx) => {
     const current = await lockedMember(tx, ctx.tenantId, userId);
     assertCanManage(ctx, current.role, role);
     if (current.role === 'owner' && role !== 'owner' && (await ownerCount(tx, ctx.tenantId)) <= 1) throw lastOwner();
@@ -128,7 +129,7 @@ export async function changeMemberRole(
  */
 export async function removeMember(deps: MembersDeps, ctx: ActorContext, userId: string): Promise<void> {
   const leaving = ctx.actor.type === 'user' && ctx.actor.id === userId;
-  const revoked = await deps.db.transaction(async (tx) => {
+  const revoked = await inTenant(deps.db, ctx.tenantId, async (tx) => {
     const current = await lockedMember(tx, ctx.tenantId, userId);
     if (!leaving) assertCanManage(ctx, current.role);
     if (current.role === 'owner' && (await ownerCount(tx, ctx.tenantId)) <= 1) throw lastOwner();
@@ -170,7 +171,7 @@ export async function transferOwnership(deps: MembersDeps, ctx: ActorContext, to
   if (toUserId === fromUserId) {
     throw new AppError('MEMBER_TRANSFER_TO_SELF', 'invalid', 'You already own this tenant.');
   }
-  await deps.db.transaction(async (tx) => {
+  await inTenant(deps.db, ctx.tenantId, async (tx) => {
     const target = await lockedMember(tx, ctx.tenantId, toUserId);
     await lockedMember(tx, ctx.tenantId, fromUserId);
     await tx

@@ -18,6 +18,7 @@ import {
 import { changeMemberRole, listMembers, removeMember, transferOwnership } from './members.service.ts';
 import { createOrganization, deleteOrganization, renameOrganization } from './organization.service.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { inTenant } from '../../platform/db/tenant-scope.ts';
 
 export interface OrganizationRoutesDeps {
   db: Database;
@@ -58,7 +59,10 @@ export const organizationRoutes =
           response: { 200: z.object({ data: z.array(MemberSchema) }) },
         },
       },
-      async (req) => ({ data: await listMembers(deps.db, getRequestContext(req).tenantId) }),
+      async (req) => {
+        const { tenantId } = getRequestContext(req);
+        return { data: await inTenant(deps.db, tenantId, (tx) => listMembers(tx, tenantId)) };
+      },
     );
     app.patch(
       '/members/:userId',
@@ -121,7 +125,10 @@ export const organizationRoutes =
           response: { 200: z.object({ data: z.array(InvitationSchema) }) },
         },
       },
-      async (req) => ({ data: await listInvitations(deps.db, getRequestContext(req).tenantId) }),
+      async (req) => {
+        const { tenantId } = getRequestContext(req);
+        return { data: await inTenant(deps.db, tenantId, (tx) => listInvitations(tx, tenantId)) };
+      },
     );
     app.post(
       '/invitations',

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../../platform/db/database.ts';
-import { rawQuery } from '../../platform/db/raw-query.ts';
+import { tenantRawQuery } from '../../platform/db/tenant-scope.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { ItemSort } from './items.dto.ts';
 import { type ItemRow, type ItemStatus, items } from './items.table.ts';
@@ -8,7 +8,8 @@ import { type ItemRow, type ItemStatus, items } from './items.table.ts';
 /**
  * The items table's SQL, one operation per function. Every function takes the tenant id and
  * puts it in the WHERE clause: there is no way to read or write an item without naming its
- * tenant.
+ * tenant. The service runs them bound to that tenant (`inTenant`, `tenantRawQuery`), so
+ * row-level security enforces the same filter a second time.
  */
 const columns = {
   id: items.id,
@@ -24,7 +25,7 @@ const columns = {
 };
 export type ItemRecord = Omit<ItemRow, 'searchVector'>;
 
-/** Hot paths (create, get by id) run fixed SQL through `rawQuery`; this maps its rows. */
+/** Hot paths (create, get by id) run fixed SQL through `tenantRawQuery`; this maps its rows. */
 const ITEM_SQL_COLUMNS = 'id, tenant_id, name, description, status, tags, metadata, version, created_at, updated_at';
 
 interface ItemSqlRow {
@@ -78,7 +79,7 @@ export async function insertItemAudited(
   const limited = quotaItems !== null && quotaItems !== undefined;
   if (limited) values.push(quotaItems);
   const a = audit(values.length + 1);
-  const [created] = await rawQuery<ItemSqlRow>(db, {
+  const [created] = await tenantRawQuery<ItemSqlRow>(db, row.tenantId, {
     name: limited ? 'items_insert_audited_quota' : 'items_insert_audited',
     text: `with ins as (
         insert into items (id, tenant_id, name, description, status, tags, metadata, created_at, updated_at)
@@ -102,7 +103,7 @@ export async function insertItemAudited(
 
 /** Reads one item by id (the GET hot path), as a prepared statement on PostgreSQL. */
 export async function findItemById(db: Database, tenantId: string, id: string): Promise<ItemRecord | undefined> {
-  const [row] = await rawQuery<ItemSqlRow>(db, {
+  const [row] = await tenantRawQuery<ItemSqlRow>(db, tenantId, {
     name: 'items_find_by_id',
     text: `select ${ITEM_SQL_COLUMNS} from items where tenant_id = $1 and id = $2`,
     values: [tenantId, id],

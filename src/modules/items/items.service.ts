@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ActorContext } from '../../platform/context.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError, invalid, notFound } from '../../platform/errors.ts';
 import { idPattern, newId } from '../../platform/ids.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../platform/validation.ts';
@@ -133,7 +134,7 @@ export async function updateItem(
   if (input.tags !== undefined) changes.tags = input.tags;
   if (input.metadata !== undefined) changes.metadata = input.metadata;
 
-  return db.transaction(async (tx) => {
+  return inTenant(db, ctx.tenantId, async (tx) => {
     // Lock the row first: the audit entry needs the exact state this update replaces.
     const current = await findItem(tx, ctx.tenantId, id, { forUpdate: true });
     if (!current) throw itemNotFound(id);
@@ -162,7 +163,7 @@ export async function deleteItem(
   precondition: Precondition,
 ): Promise<void> {
   const expected = parsePrecondition(precondition);
-  await db.transaction(async (tx) => {
+  await inTenant(db, ctx.tenantId, async (tx) => {
     const current = await findItem(tx, ctx.tenantId, id, { forUpdate: true });
     if (!current) throw itemNotFound(id);
     if (expected.version !== undefined && expected.version !== current.version) {
@@ -216,15 +217,17 @@ export async function listItems(db: Database, ctx: ActorContext, query: ListItem
     if (c.s !== sort || c.q !== (query.q ?? null)) throw invalidCursor();
     after = { value: cursorSortValue(sort, c.v), id: c.id };
   }
-  const rows = await selectItems(db, {
-    tenantId: ctx.tenantId,
-    limit: query.limit,
-    statuses: query.status,
-    tags: query.tag,
-    q: query.q,
-    sort,
-    after,
-  });
+  const rows = await inTenant(db, ctx.tenantId, (tx) =>
+    selectItems(tx, {
+      tenantId: ctx.tenantId,
+      limit: query.limit,
+      statuses: query.status,
+      tags: query.tag,
+      q: query.q,
+      sort,
+      after,
+    }),
+  );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const nextCursor =
@@ -236,6 +239,7 @@ export async function listItems(db: Database, ctx: ActorContext, query: ListItem
 
 export async function countItemsByStatus(db: Database, tenantId: string): Promise<Record<ItemStatus, number>> {
   const counts = Object.fromEntries(ITEM_STATUSES.map((s) => [s, 0])) as Record<ItemStatus, number>;
-  for (const r of await countItemsByStatusRows(db, tenantId)) counts[r.status] = Number(r.count);
+  for (const r of await inTenant(db, tenantId, (tx) => countItemsByStatusRows(tx, tenantId)))
+    counts[r.status] = Number(r.count);
   return counts;
 }

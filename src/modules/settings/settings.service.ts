@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { ActorContext } from '../../platform/context.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
+import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { type FieldIssue, invalid, notFound } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { isSettingKey, SETTING_KEYS, SETTINGS, type SettingKey, settingJsonSchema } from './settings.registry.ts';
@@ -60,13 +61,13 @@ async function loadStored(db: Executor, tenantId: string, keys?: string[]): Prom
 }
 
 export async function listSettings(db: Database, tenantId: string): Promise<SettingView[]> {
-  const stored = await loadStored(db, tenantId);
+  const stored = await inTenant(db, tenantId, (tx) => loadStored(tx, tenantId));
   return SETTING_KEYS.map((k) => view(k, stored.get(k)));
 }
 
 export async function getSetting(db: Database, tenantId: string, key: string): Promise<SettingView> {
   const k = requireKey(key);
-  const stored = await loadStored(db, tenantId, [k]);
+  const stored = await inTenant(db, tenantId, (tx) => loadStored(tx, tenantId, [k]));
   return view(k, stored.get(k));
 }
 
@@ -118,7 +119,7 @@ export async function updateSettings(
       { path: pathPrefix, message: 'is empty' },
     ]);
 
-  return db.transaction(async (tx) => {
+  return inTenant(db, ctx.tenantId, async (tx) => {
     const keys = [...parsed.keys()];
     const before = await loadStored(tx, ctx.tenantId, keys);
     const out: SettingView[] = [];
@@ -165,7 +166,7 @@ export async function putSetting(db: Database, ctx: ActorContext, key: string, v
 /** Removes the tenant's value so the default applies again. Idempotent. */
 export async function resetSetting(db: Database, ctx: ActorContext, key: string): Promise<SettingView> {
   const k = requireKey(key);
-  return db.transaction(async (tx) => {
+  return inTenant(db, ctx.tenantId, async (tx) => {
     const removed = await tx
       .delete(settings)
       .where(and(eq(settings.tenantId, ctx.tenantId), eq(settings.key, k)))
