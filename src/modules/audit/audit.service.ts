@@ -60,43 +60,6 @@ export function auditValues(ctx: ActorContext, entry: AuditEntry) {
   };
 }
 
-const AUDIT_INSERT_COLUMNS =
-  'id, tenant_id, actor_type, actor_id, action, target_type, target_id, changes, request_id, ip, user_agent';
-
-/**
- * An audit insert to embed in a larger statement, typically a data-modifying CTE
- * (`with m as (insert … returning …), a as (<this>) select * from m`): the change and its audit
- * entry then commit atomically in one round trip, without BEGIN/COMMIT. The entry is written
- * only if the CTE named `guard` returned a row. `firstParam` is the number of its first `$n`.
- */
-export function auditInsertFragment(
-  ctx: ActorContext,
-  entry: AuditEntry,
-  guard: string,
-  firstParam: number,
-): { text: string; values: unknown[] } {
-  const v = auditValues(ctx, entry);
-  const values = [
-    v.id,
-    v.tenantId,
-    v.actorType,
-    v.actorId,
-    v.action,
-    v.targetType,
-    v.targetId,
-    JSON.stringify(v.changes),
-    v.requestId,
-    v.ip,
-    v.userAgent,
-  ];
-  const casts = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'jsonb', 'text', 'text', 'text'];
-  const placeholders = casts.map((c, i) => `$${firstParam + i}::${c}`).join(', ');
-  return {
-    text: `insert into audit_logs (${AUDIT_INSERT_COLUMNS}) select ${placeholders} from ${guard} limit 1`,
-    values,
-  };
-}
-
 export interface AuditLogView {
   id: string;
   actor: { type: string; id: string };

@@ -1,10 +1,3 @@
 export { auditRoutes } from './audit.routes.ts';
-export {
-  type AuditEntry,
-  auditInsertFragment,
-  diffChanges,
-  getAuditLog,
-  listAuditLogs,
-  recordAudit,
-} from './audit.service.ts';
+export { type AuditEntry, auditValues, diffChanges, getAuditLog, listAuditLogs, recordAudit } from './audit.service.ts';
 export { auditLogs } from './audit.table.ts';

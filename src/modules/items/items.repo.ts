@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../../platform/db/database.ts';
-import { tenantRawQuery } from '../../platform/db/tenant-scope.ts';
+import { rawQuery } from '../../platform/db/raw-query.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { ItemSort } from './items.dto.ts';
 import { type ItemRow, type ItemStatus, items } from './items.table.ts';
@@ -8,7 +8,7 @@ import { type ItemRow, type ItemStatus, items } from './items.table.ts';
 /**
  * The items table's SQL, one operation per function. Every function takes the tenant id and
  * puts it in the WHERE clause: there is no way to read or write an item without naming its
- * tenant. The service runs them bound to that tenant (`inTenant`, `tenantRawQuery`), so
+ * tenant. The service runs them bound to that tenant (`inTenant`, or the `sy_item_*` functions), so
  * row-level security enforces the same filter a second time.
  */
 const columns = {
@@ -25,8 +25,7 @@ const columns = {
 };
 export type ItemRecord = Omit<ItemRow, 'searchVector'>;
 
-/** Hot paths (create, get by id) run fixed SQL through `tenantRawQuery`; this maps its rows. */
-const ITEM_SQL_COLUMNS = 'id, tenant_id, name, description, status, tags, metadata, version, created_at, updated_at';
+/** Hot paths (create, get by id) call tenant-bound database functions; this maps their rows. */
 
 interface ItemSqlRow {
   id: string;
@@ -54,41 +53,56 @@ const fromSqlRow = (r: ItemSqlRow): ItemRecord => ({
   updatedAt: new Date(r.updated_at),
 });
 
+/** The audit entry written with a created item (`auditValues`), minus the tenant it shares. */
+export interface CreationAudit {
+  id: string;
+  actorType: string;
+  actorId: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  changes: unknown;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
 /**
- * Inserts an item and, in the same statement, the audit row that `audit` describes (see
- * `auditInsertFragment`): one atomic round trip instead of BEGIN, two INSERTs and COMMIT.
+ * Inserts an item and its audit entry in one prepared round trip: `sy_item_create` (migration
+ * 0008) runs both atomically under the tenant's row-level security.
  */
 export async function insertItemAudited(
   db: Database,
   row: Omit<ItemRecord, 'version' | 'updatedAt'>,
-  audit: (firstParam: number) => { text: string; values: unknown[] },
+  audit: CreationAudit,
   quotaItems: number | null | undefined,
 ): Promise<ItemRecord> {
-  const values: unknown[] = [
-    row.id,
-    row.tenantId,
-    row.name,
-    row.description,
-    row.status,
-    row.tags,
-    JSON.stringify(row.metadata),
-    row.createdAt,
-  ];
-  // With a quota, the insert happens only while the tenant is below it (a soft limit:
-  // concurrent inserts may overshoot by a few). Without one, no counting at all.
-  const limited = quotaItems !== null && quotaItems !== undefined;
-  if (limited) values.push(quotaItems);
-  const a = audit(values.length + 1);
-  const [created] = await tenantRawQuery<ItemSqlRow>(db, row.tenantId, {
-    name: limited ? 'items_insert_audited_quota' : 'items_insert_audited',
-    text: `with ins as (
-        insert into items (id, tenant_id, name, description, status, tags, metadata, created_at, updated_at)
-        select $1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $8::timestamptz
-        ${limited ? 'where (select count(*) from items where tenant_id = $2) < $9::int' : ''}
-        returning ${ITEM_SQL_COLUMNS}
-      ), audit as (${a.text})
-      select * from ins`,
-    values: [...values, ...a.values],
+  const [created] = await rawQuery<ItemSqlRow>(db, {
+    name: 'items_create',
+    text: `select * from sy_item_create($1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $9::int,
+      $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19)`,
+    values: [
+      row.tenantId,
+      row.id,
+      row.name,
+      row.description,
+      row.status,
+      row.tags,
+      JSON.stringify(row.metadata),
+      row.createdAt,
+      // With a quota, the insert happens only while the tenant is below it. Without, no counting.
+      quotaItems ?? null,
+      audit.id,
+      audit.actorType,
+      audit.actorId,
+      audit.action,
+      audit.targetType,
+      audit.targetId,
+      JSON.stringify(audit.changes),
+      audit.requestId,
+      audit.ip,
+      audit.userAgent,
+    ],
   });
   // No row: the quota held the insert back (and the audit row with it).
   if (!created) {
@@ -101,11 +115,11 @@ export async function insertItemAudited(
   return fromSqlRow(created);
 }
 
-/** Reads one item by id (the GET hot path), as a prepared statement on PostgreSQL. */
+/** Reads one item by id (the GET hot path): `sy_item_get`, prepared, under row-level security. */
 export async function findItemById(db: Database, tenantId: string, id: string): Promise<ItemRecord | undefined> {
-  const [row] = await tenantRawQuery<ItemSqlRow>(db, tenantId, {
-    name: 'items_find_by_id',
-    text: `select ${ITEM_SQL_COLUMNS} from items where tenant_id = $1 and id = $2`,
+  const [row] = await rawQuery<ItemSqlRow>(db, {
+    name: 'items_get',
+    text: `select * from sy_item_get($1, $2)`,
     values: [tenantId, id],
   });
   return row && fromSqlRow(row);

@@ -5,7 +5,7 @@ import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError, invalid, notFound } from '../../platform/errors.ts';
 import { idPattern, newId } from '../../platform/ids.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../platform/validation.ts';
-import { auditInsertFragment, recordAudit } from '../audit/index.ts';
+import { auditValues, recordAudit } from '../audit/index.ts';
 import type { CreateItemInput, Item, ItemSort, ListItemsQuery, UpdateItemInput } from './items.dto.ts';
 import {
   countItemsByStatusRows,
@@ -62,8 +62,7 @@ export async function createItem(db: Database, ctx: ActorContext, input: CreateI
       metadata: input.metadata,
       createdAt: now,
     },
-    (firstParam) =>
-      auditInsertFragment(ctx, { action: 'item.created', targetType: 'item', targetId: id, after }, 'ins', firstParam),
+    auditValues(ctx, { action: 'item.created', targetType: 'item', targetId: id, after }),
     // The quota read at authentication (≤ 5 s old); none for system callers.
     ctx.quotaItems,
   );
