@@ -4,6 +4,6 @@ import { defineConfig } from 'drizzle-kit';
 // forward-only, reviewed like code, and applied by `switchyard migrate` and on start.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/modules/*/*.table.ts',
+  schema: ['./src/modules/*/*.table.ts', './src/platform/*/*.table.ts'],
   out: './migrations',
 });

@@ -30,6 +30,7 @@ import { createSsoDeps, publicSsoRoutes, ssoRoutes } from './modules/identity/ss
 import { itemsRoutes } from './modules/items/index.ts';
 import { settingsRoutes } from './modules/settings/index.ts';
 import { statsRoutes } from './modules/stats/index.ts';
+import { webhookRoutes, type WorkflowsDeps, workflowsRoutes } from './modules/workflows/index.ts';
 import type { ActorContext } from './platform/context.ts';
 import type { KeyRing } from './platform/crypto/index.ts';
 import type { Database } from './platform/db/database.ts';
@@ -54,6 +55,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Readiness checks by component name (database, later redis and queue). */
   checks: Record<string, HealthCheck>;
+  /** The workflow engine's services; without them the workflow and run routes are not mounted. */
+  workflows?: WorkflowsDeps | undefined;
   /**
    * Test seam: decides who a request acts as without credentials, so module suites can focus on
    * their module. Production never sets it; every request then authenticates.
@@ -193,6 +196,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         { name: 'organization', description: 'The tenant itself' },
         { name: 'api-keys', description: 'Credentials for scripts and integrations' },
         { name: 'operator', description: 'The instance operator: tenants, suspension, outbox' },
+        { name: 'workflows', description: 'Automations: versioned definitions, triggers, webhooks' },
+        { name: 'runs', description: 'Executions of workflows, step by step' },
       ],
       components: {
         securitySchemes: {
@@ -295,11 +300,13 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           await secured.register(accountRoutes(accountDeps));
           await secured.register(organizationRoutes(accountDeps));
           await secured.register(ssoRoutes(ssoDeps));
+          if (deps.workflows) await secured.register(workflowsRoutes(deps.workflows));
         });
       },
       { prefix: '/api/v1' },
     );
   });
+  if (deps.workflows) await app.register(webhookRoutes(deps.workflows));
 
   return {
     app,

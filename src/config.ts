@@ -94,6 +94,12 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: intFromEnv(300, 90 * 86400).default(14 * 86400),
   SESSION_MAX_AGE_SECONDS: intFromEnv(300, 365 * 86400).default(30 * 86400),
   OUTBOUND_ALLOWLIST: hostList.default([]),
+  /** Same as OUTBOUND_ALLOWLIST (the name the workflow docs use); the two lists are merged. */
+  EGRESS_ALLOWLIST: hostList.default([]),
+  QUEUE_ADAPTER: z.enum(['postgres', 'bullmq']).default('postgres'),
+  ENGINE_LEASE_MS: intFromEnv(1000, 3_600_000).default(30_000),
+  STEP_OUTPUT_MAX_BYTES: intFromEnv(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  WORKER_CONCURRENCY: intFromEnv(1, 1000).default(8),
   GITHUB_OAUTH_URL: z.url({ protocol: /^https?$/ }).default('https://github.com'),
   GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
 });
@@ -131,6 +137,16 @@ export interface Config {
   readonly auth: AuthConfig;
   readonly outbound: OutboundConfig;
   readonly sso: SsoConfig;
+  readonly engine: {
+    /** `postgres` (the database's own queue table, default) or `bullmq` (needs REDIS_URL). */
+    readonly queueAdapter: 'postgres' | 'bullmq';
+    /** How long a worker holds a run or message without renewing; a dead worker's work is redelivered after it. */
+    readonly leaseMs: number;
+    /** Largest JSON output of one step; a bigger one fails the step. */
+    readonly maxStepOutputBytes: number;
+    /** Runs one worker process advances at once. */
+    readonly workerConcurrency: number;
+  };
 }
 
 export interface OutboundConfig {
@@ -192,6 +208,9 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  if (e.QUEUE_ADAPTER === 'bullmq' && !e.REDIS_URL) {
+    throw new ConfigError(['QUEUE_ADAPTER: bullmq needs REDIS_URL (got "bullmq" without REDIS_URL)']);
+  }
   const dataDir = path.resolve(e.SWITCHYARD_DATA_DIR);
   const config: Config = {
     http: {
@@ -225,7 +244,13 @@ export function loadConfig(env: Env): Config {
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
       loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
     },
-    outbound: { allowlist: e.OUTBOUND_ALLOWLIST },
+    outbound: { allowlist: [...new Set([...e.OUTBOUND_ALLOWLIST, ...e.EGRESS_ALLOWLIST])] },
+    engine: {
+      queueAdapter: e.QUEUE_ADAPTER,
+      leaseMs: e.ENGINE_LEASE_MS,
+      maxStepOutputBytes: e.STEP_OUTPUT_MAX_BYTES,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+    },
     sso: {
       githubOauthUrl: e.GITHUB_OAUTH_URL.replace(/\/+$/, ''),
       githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),

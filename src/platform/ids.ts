@@ -17,6 +17,14 @@ export const ID_PREFIXES = {
   invitation: 'inv',
   email: 'eml',
   identityProvider: 'idp',
+  queueMessage: 'msg',
+  workflow: 'wfl',
+  run: 'run',
+  stepAttempt: 'sat',
+  job: 'job',
+  webhook: 'whk',
+  approval: 'apr',
+  file: 'fil',
 } as const;
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
 

@@ -19,11 +19,27 @@ export const PERMISSIONS = [
   'organization:write',
   'organization:delete',
   'sso:manage',
+  'workflows:read',
+  'workflows:write',
+  'runs:read',
+  'runs:write',
+  'jobs:read',
+  'jobs:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEWER: readonly Permission[] = ['items:read', 'settings:read', 'audit:read', 'stats:read', 'members:read'];
-const EDITOR: readonly Permission[] = [...VIEWER, 'items:write'];
+const VIEWER: readonly Permission[] = [
+  'items:read',
+  'settings:read',
+  'audit:read',
+  'stats:read',
+  'members:read',
+  'workflows:read',
+  'runs:read',
+  'jobs:read',
+];
+/** Editors build and run automations: write workflows, start, cancel and retry runs and jobs. */
+const EDITOR: readonly Permission[] = [...VIEWER, 'items:write', 'workflows:write', 'runs:write', 'jobs:write'];
 const ADMIN: readonly Permission[] = [
   ...EDITOR,
   'settings:write',

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.ts';
 import { TOKEN_KEY_INFO, tokenKeysFrom } from '../modules/identity/index.ts';
+import { createWorkflowRuntime } from '../modules/workflows/index.ts';
 import { createRedisProbe } from '../platform/cache/redis-check.ts';
 import { KEY_FILE_NAME, type KeyRing, loadKeyRing, MasterKeyError } from '../platform/crypto/index.ts';
 import type { Config } from '../config.ts';
@@ -77,8 +78,9 @@ export function loadInstanceKeys(config: Config): KeyRing {
 }
 
 /**
- * Starts the given roles in this process. The worker and scheduler have nothing to run until
- * the workflow engine lands; they start, report, and idle until told to stop.
+ * Starts the given roles in this process: `api` serves HTTP (and executes webhook runs that wait
+ * for their result), `worker` advances runs from the queue, `scheduler` fires cron ticks and
+ * delayed wake-ups and sweeps expired leases. `start` runs all three.
  */
 export async function run(config: Config, logger: Logger, options: RunOptions): Promise<Running> {
   const started = performance.now();
@@ -104,6 +106,14 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   let built: Awaited<ReturnType<typeof buildApp>> | undefined;
   // Redis (rate-limit store today, queues later) is part of readiness when configured.
   const redisProbe = config.redis ? createRedisProbe(config.redis.url) : undefined;
+  const workflows = createWorkflowRuntime({
+    db: handle.db,
+    logger,
+    ring,
+    outbound: config.outbound,
+    engine: config.engine,
+    redisUrl: config.redis?.url,
+  });
   if (options.roles.includes('api')) {
     built = await buildApp({
       http: config.http,
@@ -117,19 +127,22 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
         database: () => handle.ping(),
         ...(redisProbe ? { redis: () => redisProbe.check() } : {}),
       },
+      workflows: workflows.deps,
     });
     try {
       url = await built.app.listen({ port: config.http.port, host: config.http.host });
     } catch (err) {
       await built.app.close();
+      await workflows.stop();
       await handle.close();
       throw err;
     }
   }
+  workflows.start(options.roles);
   // Keeps the event loop alive for roles without a server; cleared on stop.
   const idle = built ? undefined : setInterval(() => {}, 1 << 30);
   for (const role of options.roles.filter((r) => r !== 'api')) {
-    logger.info({ role }, `${role} role started (no queues to consume yet; the workflow engine adds them)`);
+    logger.info({ role, queue: workflows.queue.kind }, `${role} role started`);
   }
   logger.info(
     {
@@ -150,6 +163,8 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
         // Fastify stops accepting, answers 503 to new requests on open sockets and waits for
         // in-flight requests before resolving.
         await built?.app.close();
+        // Stop claiming, let runs in flight finish (or leave them to the sweep), then close.
+        await workflows.stop({ timeoutMs: config.shutdownTimeoutMs });
         if (idle) clearInterval(idle);
         await redisProbe?.close();
         await handle.close();

@@ -35,6 +35,11 @@ const CONFIG_VARS = [
   'SHUTDOWN_TIMEOUT_MS',
   'PUBLIC_URL',
   'SWITCHYARD_SECRET_KEY',
+  'EGRESS_ALLOWLIST',
+  'QUEUE_ADAPTER',
+  'ENGINE_LEASE_MS',
+  'STEP_OUTPUT_MAX_BYTES',
+  'WORKER_CONCURRENCY',
   // Set by node:test in its file processes; the CLI is not a test process.
   'NODE_TEST_CONTEXT',
 ];

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { TOKEN_KEY_INFO, tokenKeysFrom } from '../../src/modules/identity/index.ts';
 import { KeyRing } from '../../src/platform/crypto/index.ts';
 import { createTenant } from '../../src/modules/tenants/index.ts';
+import { createWorkflowRuntime, type WorkflowRuntime } from '../../src/modules/workflows/index.ts';
+import type { QueueAdapter } from '../../src/platform/queue/queue.ts';
 import type { ActorContext, Role } from '../../src/platform/context.ts';
 import type { AuthConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/platform/telemetry/logger.ts';
@@ -64,7 +66,16 @@ export interface TestApp {
   tenantId: string;
   logs: LogCapture;
   markDraining(): void;
+  /** The workflow runtime, when the suite asked for one (`engine`); stopped when the app closes. */
+  workflows?: WorkflowRuntime;
 }
+
+export const TEST_ENGINE: Config['engine'] = {
+  queueAdapter: 'postgres',
+  leaseMs: 2_000,
+  maxStepOutputBytes: 1024 * 1024,
+  workerConcurrency: 4,
+};
 
 /**
  * An app bound to a tenant of its own, so tests in one file never see each other's data and
@@ -80,10 +91,23 @@ export async function createTestApp(
     sso?: Partial<Config['sso']>;
     /** The role module suites act with (default owner); `'real'` turns authentication on. */
     as?: Role | 'real';
+    /** Mounts the workflow engine (routes, webhooks) and runs the given roles in-process. */
+    engine?: Partial<Config['engine']> & { roles?: ('worker' | 'scheduler')[]; queue?: QueueAdapter };
   } = {},
 ): Promise<TestApp> {
   const tenantId = opts.tenantId ?? (await createTenant(db.handle.db, { name: 'test' })).id;
   const logs = new LogCapture();
+  const logger = createLogger({ level: 'info', pretty: false, destination: logs });
+  const workflows = opts.engine
+    ? createWorkflowRuntime({
+        db: db.handle.db,
+        logger,
+        ring: TEST_RING,
+        outbound: { ...TEST_OUTBOUND, ...opts.outbound },
+        engine: { ...TEST_ENGINE, ...opts.engine },
+        ...(opts.engine.queue ? { queue: opts.engine.queue } : {}),
+      })
+    : undefined;
   const role: Role | undefined = opts.as === 'real' ? undefined : (opts.as ?? 'owner');
   const built = await buildApp({
     http: { ...TEST_HTTP, ...opts.http },
@@ -92,7 +116,8 @@ export async function createTestApp(
     sso: { ...TEST_SSO, ...opts.sso },
     db: db.handle.db,
     // The production logger (redaction, serializers), writing into memory.
-    logger: createLogger({ level: 'info', pretty: false, destination: logs }),
+    logger,
+    workflows: workflows?.deps,
     metrics: createMetrics(),
     checks: { database: () => db.handle.ping() },
     resolveContext:
@@ -107,8 +132,12 @@ export async function createTestApp(
             userAgent: req.headers['user-agent'],
           }),
   });
+  if (workflows) {
+    built.app.addHook('onClose', async () => workflows.stop({ timeoutMs: 2_000 }));
+    workflows.start(opts.engine?.roles ?? ['worker', 'scheduler']);
+  }
   await built.app.ready();
-  return { app: built.app, tenantId, logs, markDraining: built.markDraining };
+  return { app: built.app, tenantId, logs, markDraining: built.markDraining, ...(workflows ? { workflows } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database, Executor, Transaction } from './database.ts';
+import type { Executor, Transaction } from './database.ts';
 
 /**
  * Row-level security, the second wall (migration 0008). Tenant-scoped work runs in a

@@ -1,0 +1,424 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, it } from 'node:test';
+import { z } from 'zod';
+import { createTestApp, describeEachBackend, type TestApp } from '../../../test/support/app.ts';
+import { defineStepKind } from './steps/step-kind.ts';
+
+/** A local HTTP server whose answers the test scripts; counts hits per path. */
+async function startServer(handler: (req: http.IncomingMessage, body: string) => { status: number; body: unknown }) {
+  const hits = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      hits.set(path, (hits.get(path) ?? 0) + 1);
+      const out = handler(req, body);
+      res.writeHead(out.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(out.body));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { server, port, hits, url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+const example = (trigger: unknown) => ({
+  trigger,
+  steps: [
+    { id: 'double', type: 'transform', config: { expression: '{"n": trigger.body.n * 2}' } },
+    { id: 'big', type: 'condition', config: { expression: 'steps.double.output.n > 10' } },
+    {
+      id: 'reply',
+      type: 'transform',
+      config: { expression: '{"n": steps.double.output.n, "big": steps.big.output.result}' },
+    },
+  ],
+  edges: [
+    { from: 'double', to: 'big' },
+    { from: 'big', to: 'reply' },
+  ],
+});
+
+/** Steps that record what they did, with an undo: for the saga test. */
+const journal: string[] = [];
+const recordStep = defineStepKind({
+  type: 'test.record',
+  description: 'test: records execute and compensate',
+  config: z.object({ name: z.string(), fail: z.boolean().default(false) }),
+  pure: false,
+  async execute(config) {
+    if (config.fail) throw Object.assign(new Error(`${config.name} failed`), { code: 'TEST_FAILED' });
+    journal.push(`do:${config.name}`);
+    return { kind: 'done', output: { name: config.name } };
+  },
+  async compensate(config) {
+    journal.push(`undo:${config.name}`);
+  },
+});
+
+describeEachBackend('workflow engine over the API', (getDb) => {
+  let t: TestApp;
+  let other: TestApp;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let flaky = 0;
+
+  before(async () => {
+    server = await startServer((req) => {
+      if (req.url?.startsWith('/flaky')) {
+        flaky++;
+        return flaky % 3 === 0 ? { status: 200, body: { ok: true, call: flaky } } : { status: 503, body: { no: 1 } };
+      }
+      if (req.url?.startsWith('/bad')) return { status: 400, body: { error: 'bad' } };
+      return { status: 200, body: { echo: req.url } };
+    });
+    t = await createTestApp(getDb(), {
+      engine: { leaseMs: 2_000 },
+      outbound: { allowlist: [`127.0.0.1:${server.port}`] },
+    });
+    t.workflows?.registry.register(recordStep);
+    other = await createTestApp(getDb(), { engine: { roles: [] } });
+  });
+  after(async () => {
+    await t.app.close();
+    await other.app.close();
+    await server.close();
+  });
+
+  const api = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, app = t) => {
+    const res = await app.app.inject({ method, url, ...(body === undefined ? {} : { payload: body as object }) });
+    return {
+      status: res.statusCode,
+      body: res.body ? (res.json() as Record<string, unknown>) : {},
+      headers: res.headers,
+    };
+  };
+  const create = async (definition: unknown, extra: Record<string, unknown> = {}) => {
+    const res = await api('POST', '/api/v1/workflows', { name: 'wf', definition, ...extra });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body as { id: string; webhookUrlPath: string | null; version: number };
+  };
+  const waitForRun = async (runId: string, statuses = ['succeeded', 'failed', 'cancelled'], timeoutMs = 15_000) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await api('GET', `/api/v1/runs/${runId}`);
+      assert.equal(res.status, 200);
+      if (statuses.includes(res.body.status as string))
+        return res.body as Record<string, unknown> & { attempts: Record<string, unknown>[] };
+      if (Date.now() > end)
+        assert.fail(
+          `run ${runId} still ${String(res.body.status)}: ${JSON.stringify(res.body)}\n${t.logs.lines
+            .filter((l) => /"level":(40|50)/.test(l))
+            .slice(-5)
+            .join('\n')}`,
+        );
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const startRun = async (workflowId: string, input: unknown, headers: Record<string, string> = {}) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/workflows/${workflowId}/runs`,
+      payload: { input },
+      headers,
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    return res.json() as { runId: string; created: boolean };
+  };
+
+  it('runs the example manually: transform → condition → transform, every step recorded', async () => {
+    const wf = await create(example({ type: 'manual', config: {} }));
+    const { runId } = await startRun(wf.id, { n: 7 });
+    const run = await waitForRun(runId);
+    assert.equal(run.status, 'succeeded');
+    assert.deepEqual(run.output, { n: 14, big: true });
+    assert.deepEqual(
+      run.attempts.map((a) => [a.stepId, a.status]),
+      [
+        ['double', 'succeeded'],
+        ['big', 'succeeded'],
+        ['reply', 'succeeded'],
+      ],
+    );
+    assert.equal(run.attempts[1]?.branch, 'true');
+  });
+
+  it('answers a waiting webhook with the response step’s output, once active', async () => {
+    const wf = await create(example({ type: 'webhook', config: { respond: 'wait', responseStep: 'reply' } }));
+    assert.ok(wf.webhookUrlPath?.startsWith('/hooks/whk_'));
+    const before = await t.app.inject({ method: 'POST', url: wf.webhookUrlPath ?? '', payload: { n: 3 } });
+    assert.equal(before.statusCode, 404, 'an inactive workflow has no webhook');
+    assert.equal((await api('POST', `/api/v1/workflows/${wf.id}/activate`)).status, 200);
+    const res = await t.app.inject({ method: 'POST', url: wf.webhookUrlPath ?? '', payload: { n: 3 } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { n: 6, big: false });
+  });
+
+  it('answers an immediate webhook 202 with a run id; a wrong key is a 404', async () => {
+    const wf = await create(example({ type: 'webhook', config: { respond: 'immediately' } }));
+    await api('POST', `/api/v1/workflows/${wf.id}/activate`);
+    const res = await t.app.inject({ method: 'POST', url: wf.webhookUrlPath ?? '', payload: { n: 20 } });
+    assert.equal(res.statusCode, 202, res.body);
+    const run = await waitForRun((res.json() as { runId: string }).runId);
+    assert.deepEqual(run.output, { n: 40, big: true });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/hooks/whk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      payload: {},
+    });
+    assert.equal(wrong.statusCode, 404);
+    assert.equal((wrong.json() as { code: string }).code, 'WEBHOOK_NOT_FOUND');
+  });
+
+  it('checks the HMAC signature of a signed webhook', async () => {
+    const { createHmac } = await import('node:crypto');
+    const secret = 'a-webhook-secret-of-some-length';
+    const wf = await create(example({ type: 'webhook', config: { respond: 'wait', responseStep: 'reply' } }), {
+      webhookSecret: secret,
+    });
+    await api('POST', `/api/v1/workflows/${wf.id}/activate`);
+    const payload = JSON.stringify({ n: 1 });
+    const unsigned = await t.app.inject({
+      method: 'POST',
+      url: wf.webhookUrlPath ?? '',
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(unsigned.statusCode, 401);
+    const sig = createHmac('sha256', secret).update(payload).digest('hex');
+    const signed = await t.app.inject({
+      method: 'POST',
+      url: wf.webhookUrlPath ?? '',
+      payload,
+      headers: { 'content-type': 'application/json', 'x-switchyard-signature': `sha256=${sig}` },
+    });
+    assert.equal(signed.statusCode, 200, signed.body);
+  });
+
+  it('rejects an invalid definition with every problem and its step', async () => {
+    const res = await api('POST', '/api/v1/workflows', {
+      name: 'bad',
+      definition: {
+        trigger: { type: 'manual', config: {} },
+        steps: [
+          { id: 'a', type: 'nope', config: {} },
+          { id: 'b', type: 'transform', config: { expression: '(' } },
+        ],
+        edges: [{ from: 'a', to: 'zz' }],
+      },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, 'WORKFLOW_INVALID');
+    const problems = res.body.problems as { stepId?: string; code: string }[];
+    assert.ok(problems.length >= 3, JSON.stringify(problems));
+    assert.ok(problems.some((p) => p.stepId === 'a'));
+    assert.ok(problems.some((p) => p.stepId === 'b'));
+  });
+
+  it('retries a failing HTTP step with back-off until it succeeds, recording each attempt', async () => {
+    flaky = 0;
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        {
+          id: 'call',
+          type: 'http',
+          config: { url: `${server.url}/flaky` },
+          retry: { maxAttempts: 4, backoffMs: 50, maxBackoffMs: 200 },
+        },
+      ],
+      edges: [],
+    });
+    const { runId } = await startRun(wf.id, {});
+    const run = await waitForRun(runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.deepEqual(
+      run.attempts.map((a) => [a.attempt, a.status]),
+      [
+        [1, 'failed'],
+        [2, 'failed'],
+        [3, 'succeeded'],
+      ],
+    );
+    assert.equal(server.hits.get('/flaky'), 3);
+  });
+
+  it('fails a step at once on a 4xx, and blocks loopback without an allow-list entry', async () => {
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'call', type: 'http', config: { url: `${server.url}/bad` } }],
+      edges: [],
+    });
+    const run = await waitForRun((await startRun(wf.id, {})).runId);
+    assert.equal(run.status, 'failed');
+    assert.equal(run.attempts.length, 1);
+    assert.equal((run.error as { code: string }).code, 'HTTP_STATUS');
+
+    const ssrf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'call', type: 'http', config: { url: 'http://127.0.0.1:9/' } }],
+      edges: [],
+    });
+    const blocked = await waitForRun((await startRun(ssrf.id, {})).runId);
+    assert.equal(blocked.status, 'failed');
+    assert.equal((blocked.error as { code: string }).code, 'OUTBOUND_URL_FORBIDDEN');
+  });
+
+  it('skips the branch not taken', async () => {
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        { id: 'check', type: 'condition', config: { expression: 'trigger.body.go = true' } },
+        { id: 'yes', type: 'transform', config: { expression: '"went"' } },
+        { id: 'no', type: 'transform', config: { expression: '"stayed"' } },
+      ],
+      edges: [
+        { from: 'check', to: 'yes', when: 'true' },
+        { from: 'check', to: 'no', when: 'false' },
+      ],
+    });
+    const run = await waitForRun((await startRun(wf.id, { go: false })).runId);
+    assert.equal(run.status, 'succeeded');
+    const by = Object.fromEntries(run.attempts.map((a) => [a.stepId, a.status]));
+    assert.deepEqual(by, { check: 'succeeded', yes: 'skipped', no: 'succeeded' });
+  });
+
+  it('pins the version a run started on while the workflow is edited', async () => {
+    const v1 = {
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        { id: 'wait', type: 'delay', config: { ms: 800 } },
+        { id: 'out', type: 'transform', config: { expression: '"v1"' } },
+      ],
+      edges: [{ from: 'wait', to: 'out' }],
+    };
+    const wf = await create(v1);
+    const { runId } = await startRun(wf.id, {});
+    await waitForRun(runId, ['waiting']);
+    const edited = await api('PATCH', `/api/v1/workflows/${wf.id}`, {
+      definition: { ...v1, steps: [v1.steps[0], { id: 'out', type: 'transform', config: { expression: '"v2"' } }] },
+      version: 1,
+    });
+    assert.equal(edited.status, 200);
+    assert.equal(edited.body.version, 2);
+    const stale = await api('PATCH', `/api/v1/workflows/${wf.id}`, { name: 'x', version: 1 });
+    assert.equal(stale.status, 409);
+    const run = await waitForRun(runId);
+    assert.equal(run.version, 1);
+    assert.equal(run.output, 'v1');
+    const next = await waitForRun((await startRun(wf.id, {})).runId);
+    assert.equal(next.output, 'v2');
+  });
+
+  it('waits for an approval and follows the decision’s branch', async () => {
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        { id: 'ask', type: 'approval', config: { message: 'Ship {{ trigger.body.what }}?' } },
+        { id: 'ship', type: 'transform', config: { expression: '"shipped"' } },
+        { id: 'stop', type: 'transform', config: { expression: '"stopped"' } },
+      ],
+      edges: [
+        { from: 'ask', to: 'ship', when: 'approved' },
+        { from: 'ask', to: 'stop', when: 'rejected' },
+      ],
+    });
+    const { runId } = await startRun(wf.id, { what: 'v2' });
+    const waiting = await waitForRun(runId, ['waiting']);
+    const ask = waiting.attempts.find((a) => a.stepId === 'ask');
+    assert.equal((ask?.waitState as { state: { message: string } }).state.message, 'Ship v2?');
+    const decided = await api('POST', `/api/v1/runs/${runId}/approvals/ask`, { decision: 'approved', comment: 'go' });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    const again = await api('POST', `/api/v1/runs/${runId}/approvals/ask`, { decision: 'rejected' });
+    assert.equal(again.status, 404);
+    const run = await waitForRun(runId);
+    assert.equal(run.status, 'succeeded');
+    assert.equal(run.output, 'shipped');
+  });
+
+  it('cancels a waiting run', async () => {
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'wait', type: 'delay', config: { ms: 60_000 } }],
+      edges: [],
+    });
+    const { runId } = await startRun(wf.id, {});
+    await waitForRun(runId, ['waiting']);
+    const res = await api('POST', `/api/v1/runs/${runId}/cancel`);
+    assert.equal(res.status, 200);
+    const run = await waitForRun(runId);
+    assert.equal(run.status, 'cancelled');
+    assert.equal((await api('POST', `/api/v1/runs/${runId}/cancel`)).status, 409);
+  });
+
+  it('compensates completed steps in reverse order when a later step fails', async () => {
+    journal.length = 0;
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        { id: 'a', type: 'test.record', config: { name: 'a' } },
+        { id: 'b', type: 'test.record', config: { name: 'b' } },
+        { id: 'c', type: 'test.record', config: { name: 'c', fail: true }, retry: { maxAttempts: 1 } },
+      ],
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
+    });
+    const run = await waitForRun((await startRun(wf.id, {})).runId);
+    assert.equal(run.status, 'failed');
+    assert.deepEqual(journal, ['do:a', 'do:b', 'undo:b', 'undo:a']);
+    // Both undo rows are recorded (their order is the journal's: b, then a).
+    assert.deepEqual(
+      run.attempts
+        .filter((a) => a.status === 'compensated')
+        .map((a) => a.stepId)
+        .sort(),
+      ['a', 'b'],
+    );
+  });
+
+  it('starts one run per Idempotency-Key', async () => {
+    const wf = await create(example({ type: 'manual', config: {} }));
+    const first = await startRun(wf.id, { n: 1 }, { 'idempotency-key': 'order-42' });
+    const second = await startRun(wf.id, { n: 1 }, { 'idempotency-key': 'order-42' });
+    assert.equal(second.runId, first.runId);
+    assert.deepEqual([first.created, second.created], [true, false]);
+  });
+
+  it('re-runs a failed run from its failed step, carrying the rest over', async () => {
+    flaky = 1; // next call is the 2nd: fails; the one after that fails; the 3rd succeeds
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        { id: 'first', type: 'test.record', config: { name: 'first' } },
+        { id: 'call', type: 'http', config: { url: `${server.url}/flaky` }, retry: { maxAttempts: 1 } },
+      ],
+      edges: [{ from: 'first', to: 'call' }],
+    });
+    journal.length = 0;
+    const failed = await waitForRun((await startRun(wf.id, {})).runId);
+    assert.equal(failed.status, 'failed');
+    flaky = 2; // the next call succeeds
+    const res = await api('POST', `/api/v1/runs/${failed.id as string}/rerun`, {});
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.deepEqual(res.body.carriedOver, ['first']);
+    const rerun = await waitForRun(res.body.runId as string);
+    assert.equal(rerun.status, 'succeeded');
+    assert.equal(journal.filter((j) => j === 'do:first').length, 1, 'the carried-over step did not run again');
+  });
+
+  it("never shows one tenant's workflows or runs to another", async () => {
+    const wf = await create(example({ type: 'manual', config: {} }));
+    const { runId } = await startRun(wf.id, { n: 2 });
+    await waitForRun(runId);
+    assert.equal((await api('GET', `/api/v1/workflows/${wf.id}`, undefined, other)).status, 404);
+    assert.equal((await api('GET', `/api/v1/runs/${runId}`, undefined, other)).status, 404);
+    assert.equal((await api('POST', `/api/v1/runs/${runId}/cancel`, undefined, other)).status, 404);
+    assert.equal((await api('POST', `/api/v1/workflows/${wf.id}/runs`, {}, other)).status, 404);
+    const list = await api('GET', '/api/v1/runs', undefined, other);
+    assert.deepEqual(list.body.data, []);
+  });
+});

@@ -1,0 +1,1007 @@
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/database.ts';
+import { rawQuery } from '../../platform/db/raw-query.ts';
+import { newId } from '../../platform/ids.ts';
+import { backoffDelay, type Consumer, type QueueAdapter } from '../../platform/queue/queue.ts';
+import type { WorkflowDefinition } from './definition.ts';
+import { evaluate, render } from './expressions.ts';
+import { compilePlan, type ExecutionPlan, isComplete, nextSteps, type PlanStep, type StepState } from './graph.ts';
+import {
+  type RunScope,
+  type StepContext,
+  type StepKind,
+  type StepOutcome,
+  StepPermanentError,
+  type StepServices,
+} from './steps/step-kind.ts';
+import type { StepRegistry } from './steps/registry.ts';
+
+/**
+ * The durable engine. A run's rows are the truth; the queue only says "advance run R".
+ *
+ * Advancing a run: take its lease (`lease_epoch` + 1, the fencing token), load the latest attempt
+ * of every step, and execute the steps that are ready. Pure steps (transform, condition, switch)
+ * run in memory and their attempt rows ride along with the next write. A step with side effects
+ * first commits a `running` attempt (with everything pending), then its result. Every write is
+ * one statement that renews the lease and only succeeds while the lease epoch is still ours, so
+ * a worker that lost its lease (killed, paused past the lease) can never commit a late result.
+ * Committed steps are never executed again; a crash re-runs at most the step in flight.
+ */
+
+export const RUNS_QUEUE = 'runs';
+
+export interface EngineOptions {
+  db: Database;
+  queue: QueueAdapter;
+  registry: StepRegistry;
+  logger: Logger;
+  services?: StepServices;
+  /** How long a lease lasts without renewal. Default 30 s. */
+  leaseMs?: number;
+  /** Largest JSON output one step may produce. Default 1 MiB. */
+  maxOutputBytes?: number;
+  workerId?: string;
+}
+
+export interface StartRunInput {
+  tenantId: string;
+  workflowId: string;
+  /** Default: the workflow's current version. */
+  version?: number;
+  input: unknown;
+  triggerType: 'manual' | 'webhook' | 'schedule' | 'event' | 'error' | 'subworkflow' | 'retry' | 'rerun';
+  idempotencyKey?: string | undefined;
+  /** Execute in this process now (webhook "wait" mode); otherwise a worker picks it up. */
+  inline?: boolean;
+  parentRunId?: string;
+  parentStepId?: string;
+  rerunOf?: string;
+  /** Attempts copied from an earlier run (re-run from the failed step). */
+  carryOver?: {
+    stepId: string;
+    stepType: string;
+    output: unknown;
+    branch: string | null;
+    status: 'succeeded' | 'skipped';
+  }[];
+}
+
+export interface RunSummary {
+  id: string;
+  status: string;
+  output: unknown;
+  error: unknown;
+}
+
+interface RunRow {
+  id: string;
+  tenant_id: string;
+  workflow_id: string;
+  version: number;
+  status: string;
+  input: unknown;
+  lease_epoch: number;
+  cancel_requested: boolean;
+  started_at: Date | string | null;
+  created_at: Date | string;
+}
+
+interface AttemptRow {
+  step_id: string;
+  attempt: number;
+  status: string;
+  output: unknown;
+  branch: string | null;
+  error: unknown;
+  wait_state: unknown;
+  started_at: Date | string;
+}
+
+/** An attempt row to write (insert, or update of the same (run, step, attempt)). */
+interface AttemptWrite {
+  id: string;
+  step_id: string;
+  attempt: number;
+  status: string;
+  step_type: string;
+  output: unknown;
+  error: unknown;
+  branch: string | null;
+  wait_state: unknown;
+  logs: unknown;
+  started_at: string;
+  finished_at: string | null;
+}
+
+class LeaseLost extends Error {
+  override readonly name = 'LeaseLost';
+}
+
+/** A cancel was requested while the run executed; the run is now recorded as cancelled. */
+class RunCancelled extends Error {
+  override readonly name = 'RunCancelled';
+}
+
+interface LoadedRun {
+  row: RunRow;
+  plan: ExecutionPlan;
+  definition: WorkflowDefinition;
+  epoch: number;
+}
+
+type RunUpdate =
+  | { kind: 'progress' }
+  | { kind: 'finish'; status: 'succeeded' | 'failed' | 'cancelled'; output?: unknown; error?: unknown }
+  | { kind: 'park'; status: 'waiting' | 'queued'; wakeAt: Date | null };
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+export class Engine {
+  readonly workerId: string;
+  private readonly leaseMs: number;
+  private readonly maxOutputBytes: number;
+  private readonly plans = new LRUCache<string, { plan: ExecutionPlan; definition: WorkflowDefinition }>({ max: 500 });
+  private consumer: Consumer | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  /** Runs being executed by this process, so shutdown can wait for them. */
+  private readonly active = new Set<Promise<unknown>>();
+  private readonly listeners = new Map<string, Set<(run: RunSummary) => void>>();
+
+  constructor(private readonly opts: EngineOptions) {
+    this.workerId = opts.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.maxOutputBytes = opts.maxOutputBytes ?? 1024 * 1024;
+  }
+
+  private q<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    return rawQuery<T>(this.opts.db, { name, text, values });
+  }
+
+  // ---------------------------------------------------------------- starting runs
+
+  /** Records a run durably (the 2xx promise) and executes it inline or hands it to the queue. */
+  async startRun(input: StartRunInput): Promise<{ runId: string; created: boolean; done?: Promise<RunSummary> }> {
+    const runId = newId('run');
+    const inline = input.inline ?? false;
+    const rows = await this.q<{ id: string; version: number; created: boolean; lease_epoch: number }>(
+      'engine_start_run',
+      `with wf as (
+         select id, current_version from workflows where id = $2 and tenant_id = $3
+       ), ins as (
+         insert into runs (id, tenant_id, workflow_id, version, status, trigger_type, input, idempotency_key,
+           parent_run_id, parent_step_id, rerun_of, lease_owner, lease_epoch, lease_until, started_at)
+         select $1, $3, wf.id, coalesce($4::int, wf.current_version),
+           case when $9::boolean then 'running' else 'queued' end, $5, $6::jsonb, $7, $10, $11, $12,
+           case when $9::boolean then $8 end, case when $9::boolean then 1 else 0 end,
+           case when $9::boolean then now() + make_interval(secs => $13::double precision / 1000) end,
+           case when $9::boolean then now() end
+         from wf
+         on conflict (workflow_id, idempotency_key) where idempotency_key is not null do nothing
+         returning id, version, lease_epoch
+       )
+       select id, version, lease_epoch, true as created from ins
+       union all
+       select id, version, lease_epoch, false from runs
+       where $7::text is not null and workflow_id = $2 and idempotency_key = $7 and not exists (select 1 from ins)`,
+      [
+        runId,
+        input.workflowId,
+        input.tenantId,
+        input.version ?? null,
+        input.triggerType,
+        JSON.stringify(input.input ?? null),
+        input.idempotencyKey ?? null,
+        this.workerId,
+        inline,
+        input.parentRunId ?? null,
+        input.parentStepId ?? null,
+        input.rerunOf ?? null,
+        this.leaseMs,
+      ],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`workflow ${input.workflowId} not found in tenant`);
+    if (!row.created) return { runId: row.id, created: false };
+    if (input.carryOver?.length) await this.writeCarryOver(row.id, input.tenantId, input.carryOver);
+    if (!inline) {
+      await this.enqueueAdvance(row.id, row.lease_epoch);
+      return { runId: row.id, created: true };
+    }
+    const done = this.track(this.executeClaimed(row.id, 1));
+    return { runId: row.id, created: true, done };
+  }
+
+  private async writeCarryOver(runId: string, tenantId: string, steps: NonNullable<StartRunInput['carryOver']>) {
+    const now = new Date().toISOString();
+    const rows = steps.map((s) => ({
+      id: newId('sat'),
+      step_id: s.stepId,
+      attempt: 1,
+      status: s.status,
+      step_type: s.stepType,
+      output: s.output,
+      error: null,
+      branch: s.branch,
+      wait_state: null,
+      logs: [{ level: 'info', message: 'result carried over from the earlier run', at: now }],
+      started_at: now,
+      finished_at: now,
+    }));
+    await this.q(
+      'engine_carry_over',
+      `insert into step_attempts (id, tenant_id, run_id, step_id, attempt, status, step_type, output, error, branch,
+         wait_state, logs, worker_id, lease_epoch, started_at, finished_at)
+       select x.id, $2, $1, x.step_id, x.attempt, x.status, x.step_type, x.output, x.error, x.branch, x.wait_state,
+         x.logs, null, 0, x.started_at, x.finished_at
+       from jsonb_to_recordset($3::jsonb) as x(id text, step_id text, attempt int, status text, step_type text,
+         output jsonb, error jsonb, branch text, wait_state jsonb, logs jsonb, started_at timestamptz, finished_at timestamptz)`,
+      [runId, tenantId, JSON.stringify(rows)],
+    );
+  }
+
+  private enqueueAdvance(runId: string, epoch: number, runAt?: Date) {
+    return this.opts.queue.enqueue(
+      RUNS_QUEUE,
+      { runId },
+      {
+        idempotencyKey: `run:${runId}:${epoch}`,
+        runAt,
+        maxAttempts: 10,
+        backoff: { baseMs: 500, maxMs: 30_000, jitter: 0.5 },
+      },
+    );
+  }
+
+  /** Resolves when the run reaches a final state (or never, if it does not in this process's life). */
+  waitForRun(runId: string, timeoutMs: number): Promise<RunSummary | undefined> {
+    return new Promise((resolve) => {
+      const set = this.listeners.get(runId) ?? new Set();
+      const done = (r: RunSummary | undefined) => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0) this.listeners.delete(runId);
+        resolve(r);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      set.add(done);
+      this.listeners.set(runId, set);
+    });
+  }
+
+  private notify(run: RunSummary) {
+    for (const l of this.listeners.get(run.id) ?? []) l(run);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.active.add(p);
+    void p.finally(() => this.active.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- worker side
+
+  /** Consumes "advance run" messages (the worker role). */
+  startWorker(opts: { concurrency?: number } = {}): void {
+    if (this.consumer) return;
+    this.consumer = this.opts.queue.consume<{ runId: string }>(
+      RUNS_QUEUE,
+      async (msg) => {
+        await this.track(this.advance(msg.payload.runId));
+      },
+      { concurrency: opts.concurrency ?? 8, leaseMs: this.leaseMs },
+    );
+  }
+
+  /**
+   * The scheduler's sweep: live runs nobody holds (a dead worker's expired lease, a wake-up
+   * whose message was lost) get an "advance" message again. Idempotent per lease epoch.
+   */
+  startSweeper(intervalMs = 2_000): void {
+    if (this.sweeper) return;
+    const sweep = async () => {
+      try {
+        const due = await this.q<{ id: string; lease_epoch: number }>(
+          'engine_sweep',
+          `select id, lease_epoch from runs
+           where status in ('queued', 'running', 'waiting')
+             and (lease_until is null or lease_until < now())
+             and (wake_at is null or wake_at <= now())
+             and updated_at < now() - interval '1 second'
+           order by updated_at limit 500`,
+          [],
+        );
+        for (const r of due) await this.enqueueAdvance(r.id, r.lease_epoch);
+      } catch (err) {
+        this.opts.logger.warn({ err }, 'run sweep failed');
+      }
+    };
+    this.sweeper = setInterval(() => void sweep(), intervalMs);
+    this.sweeper.unref();
+    void sweep();
+  }
+
+  async stop(opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    await this.consumer?.close({ drain: true, timeoutMs: opts.timeoutMs ?? 10_000 });
+    this.consumer = undefined;
+    // Inline runs (webhooks) still executing: give them the same time, then leave them to the sweep.
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.active]),
+      new Promise((r) => {
+        t = setTimeout(r, opts.timeoutMs ?? 10_000);
+      }),
+    ]);
+    if (t) clearTimeout(t);
+  }
+
+  /** Takes the run's lease if it is free and due, then executes it. */
+  async advance(runId: string): Promise<void> {
+    const [claimed] = await this.q<{ lease_epoch: number }>(
+      'engine_claim',
+      `update runs set status = 'running', lease_owner = $2, lease_epoch = lease_epoch + 1,
+         lease_until = now() + make_interval(secs => $3::double precision / 1000),
+         started_at = coalesce(started_at, now()), wake_at = null, queued_reason = null, updated_at = now()
+       where id = $1 and status in ('queued', 'running', 'waiting')
+         and (lease_until is null or lease_until < now())
+         and (wake_at is null or wake_at <= now())
+       returning lease_epoch`,
+      [runId, this.workerId, this.leaseMs],
+    );
+    if (!claimed) return; // finished, held by someone else, or not due yet
+    await this.executeClaimed(runId, claimed.lease_epoch);
+  }
+
+  private async loadRun(runId: string, epoch: number): Promise<LoadedRun> {
+    const [row] = await this.q<RunRow>(
+      'engine_load_run',
+      `select id, tenant_id, workflow_id, version, status, input, lease_epoch, cancel_requested, started_at, created_at
+       from runs where id = $1`,
+      [runId],
+    );
+    if (!row || row.lease_epoch !== epoch) throw new LeaseLost(`run ${runId} is no longer ours`);
+    const key = `${row.workflow_id}@${row.version}`;
+    let compiled = this.plans.get(key);
+    if (!compiled) {
+      const [v] = await this.q<{ definition: WorkflowDefinition }>(
+        'engine_load_version',
+        `select definition from workflow_versions where workflow_id = $1 and version = $2`,
+        [row.workflow_id, row.version],
+      );
+      if (!v) throw new Error(`workflow ${row.workflow_id} version ${row.version} is missing`);
+      compiled = { definition: v.definition, plan: compilePlan(v.definition) };
+      this.plans.set(key, compiled);
+    }
+    return { row, epoch, ...compiled };
+  }
+
+  private async executeClaimed(runId: string, epoch: number): Promise<RunSummary> {
+    let run: LoadedRun;
+    try {
+      run = await this.loadRun(runId, epoch);
+    } catch (err) {
+      if (err instanceof LeaseLost) return { id: runId, status: 'unknown', output: null, error: null };
+      throw err;
+    }
+    try {
+      const summary = await new RunExecution(this, run).execute();
+      if (['succeeded', 'failed', 'cancelled'].includes(summary.status)) this.notify(summary);
+      return summary;
+    } catch (err) {
+      if (err instanceof RunCancelled) {
+        const summary = {
+          id: runId,
+          status: 'cancelled',
+          output: null,
+          error: { code: 'RUN_CANCELLED', message: 'Cancelled.' },
+        };
+        this.notify(summary);
+        return summary;
+      }
+      if (err instanceof LeaseLost) {
+        this.opts.logger.warn({ runId, epoch }, 'lease lost; another worker owns this run now');
+        return { id: runId, status: 'unknown', output: null, error: null };
+      }
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- shared with RunExecution
+
+  /** @internal */ get ctx() {
+    return {
+      opts: this.opts,
+      leaseMs: this.leaseMs,
+      maxOutputBytes: this.maxOutputBytes,
+      workerId: this.workerId,
+      q: this.q.bind(this),
+      enqueueAdvance: this.enqueueAdvance.bind(this),
+      startRun: this.startRun.bind(this),
+    };
+  }
+}
+
+/** One pass over a run, while we hold its lease. */
+class RunExecution {
+  private readonly state = new Map<string, StepState>();
+  private readonly attempts = new Map<string, AttemptRow>();
+  private readonly outputs: Record<string, { output: unknown }> = {};
+  private pending: AttemptWrite[] = [];
+  private readonly scope: RunScope;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly run: LoadedRun,
+  ) {
+    this.scope = {
+      trigger: run.row.input,
+      steps: this.outputs,
+      run: {
+        id: run.row.id,
+        workflowId: run.row.workflow_id,
+        version: run.row.version,
+        startedAt: iso(run.row.started_at) ?? new Date().toISOString(),
+      },
+    };
+  }
+
+  private get e() {
+    return this.engine.ctx;
+  }
+
+  async execute(): Promise<RunSummary> {
+    await this.loadAttempts();
+    if (this.run.row.cancel_requested)
+      return this.finish('cancelled', null, { code: 'RUN_CANCELLED', message: 'Cancelled.' });
+    const timeoutMs = this.run.definition.settings.timeoutMs;
+    for (;;) {
+      if (timeoutMs && Date.now() - Date.parse(this.scope.run.startedAt) > timeoutMs) {
+        return this.fail({ code: 'RUN_TIMEOUT', message: `The run exceeded its ${timeoutMs} ms timeout.` });
+      }
+      const { ready, skip, passThrough } = nextSteps(this.run.plan, this.state);
+      for (const id of skip) this.markSkipped(id);
+      for (const id of passThrough) {
+        const now = new Date().toISOString();
+        const type = this.run.plan.steps.get(id)?.type ?? 'unknown';
+        this.succeed(id, type, (this.attempts.get(id)?.attempt ?? 0) + 1, { kind: 'done', output: null }, now, [
+          { level: 'info', message: 'step disabled: passed through', at: now },
+        ]);
+      }
+      if (ready.length === 0 && (skip.length || passThrough.length)) continue;
+      if (ready.length === 0) {
+        if (isComplete(this.run.plan, this.state)) return this.finish('succeeded', this.runOutput(), null);
+        return this.park();
+      }
+      // Pure steps first (no I/O), then the rest concurrently.
+      const pure = ready.filter((id) => this.kindOf(id).pure);
+      const effectful = ready.filter((id) => !this.kindOf(id).pure);
+      for (const id of pure) {
+        const outcome = await this.runPure(id);
+        if (outcome) return outcome;
+      }
+      // One at a time: parallel branches with side effects run in turn (a loop step bounds its own
+      // concurrency), so every commit sees one consistent state.
+      for (const id of effectful) {
+        const outcome = await this.runEffectful(id);
+        if (outcome) return outcome;
+      }
+    }
+  }
+
+  private kindOf(stepId: string): StepKind {
+    const step = this.run.plan.steps.get(stepId);
+    const kind = step && this.e.opts.registry.get(step.type);
+    if (!step || !kind) throw new Error(`step ${stepId} has an unknown kind`);
+    return kind;
+  }
+
+  private async loadAttempts() {
+    // Attempts left `running` by a worker that lost the run (crashed, paused past its lease) end
+    // here as failed: they count against the step's attempts and never stay `running`.
+    await this.e.q(
+      'engine_abandon_attempts',
+      `update step_attempts set status = 'failed', finished_at = now(),
+         error = jsonb_build_object('code', 'WORKER_LOST', 'message',
+           'The worker running this step stopped (crashed or lost its lease); the step was retried.', 'stepId', step_id)
+       where run_id = $1 and status = 'running' and lease_epoch < $2`,
+      [this.run.row.id, this.run.epoch],
+    );
+    const rows = await this.e.q<AttemptRow>(
+      'engine_load_attempts',
+      `select distinct on (step_id) step_id, attempt, status, output, branch, error, wait_state, started_at
+       from step_attempts where run_id = $1 and status <> 'compensated'
+       order by step_id, attempt desc`,
+      [this.run.row.id],
+    );
+    for (const a of rows) {
+      this.attempts.set(a.step_id, a);
+      if (a.status === 'succeeded') {
+        this.state.set(a.step_id, { status: 'done', branch: a.branch ?? undefined });
+        this.outputs[a.step_id] = { output: a.output };
+      } else if (a.status === 'skipped') {
+        this.state.set(a.step_id, { status: 'skipped' });
+      } else if (a.status === 'waiting') {
+        // Resolved (delay passed, approval decided): ready to complete; otherwise still waiting.
+        this.state.set(a.step_id, { status: resolveWait(a) ? 'pending' : 'waiting' });
+      } else {
+        // failed (to be retried) or running (a crash mid-step): pending again.
+        this.state.set(a.step_id, { status: 'pending' });
+      }
+    }
+    for (const id of this.run.plan.order) if (!this.state.has(id)) this.state.set(id, { status: 'pending' });
+  }
+
+  private markSkipped(stepId: string) {
+    const step = this.run.plan.steps.get(stepId);
+    const now = new Date().toISOString();
+    this.state.set(stepId, { status: 'skipped' });
+    this.pending.push({
+      id: newId('sat'),
+      step_id: stepId,
+      attempt: (this.attempts.get(stepId)?.attempt ?? 0) + 1,
+      status: 'skipped',
+      step_type: step?.type ?? 'unknown',
+      output: null,
+      error: null,
+      branch: null,
+      wait_state: null,
+      logs: null,
+      started_at: now,
+      finished_at: now,
+    });
+  }
+
+  private stepContext(stepId: string, attempt: number, signal: AbortSignal, logs: unknown[]): StepContext {
+    const scope = this.scope;
+    return {
+      tenantId: this.run.row.tenant_id,
+      runId: this.run.row.id,
+      stepId,
+      attempt,
+      scope,
+      signal,
+      log: (level, message, data) => {
+        if (logs.length < 200)
+          logs.push({ level, message: message.slice(0, 2000), data, at: new Date().toISOString() });
+      },
+      evaluate: (expression, extra) => evaluate(expression, extra ? { ...scope, ...extra } : scope),
+      render: (value) => render(value, scope),
+      services: { ...(this.e.opts.services ?? {}), startSubRun: this.e.startRun },
+    };
+  }
+
+  private checkOutput(output: unknown): void {
+    const size = Buffer.byteLength(JSON.stringify(output ?? null));
+    if (size > this.e.maxOutputBytes) {
+      throw new StepPermanentError(
+        `The step's output is ${size} bytes, over the ${this.e.maxOutputBytes}-byte limit.`,
+        'STEP_OUTPUT_TOO_LARGE',
+      );
+    }
+  }
+
+  /** A pure step: computed in memory; its row waits for the next write. */
+  private async runPure(stepId: string): Promise<RunSummary | undefined> {
+    const step = this.run.plan.steps.get(stepId);
+    if (!step) throw new Error(`unknown step ${stepId}`);
+    const kind = this.kindOf(stepId);
+    const attempt = (this.attempts.get(stepId)?.attempt ?? 0) + 1;
+    const started = new Date().toISOString();
+    const logs: unknown[] = [];
+    try {
+      const config = kind.config.parse(step.config);
+      const outcome = await kind.execute(config, this.stepContext(stepId, attempt, new AbortController().signal, logs));
+      if (outcome.kind !== 'done') throw new StepPermanentError('A pure step cannot wait.', 'STEP_INVALID_OUTCOME');
+      this.checkOutput(outcome.output);
+      this.succeed(stepId, step.type, attempt, outcome, started, logs);
+      return undefined;
+    } catch (err) {
+      // Deterministic: retrying would fail the same way.
+      this.pending.push(this.failedRow(stepId, step.type, attempt, err, started, logs));
+      return this.fail(errorOf(err, stepId));
+    }
+  }
+
+  private succeed(
+    stepId: string,
+    type: string,
+    attempt: number,
+    outcome: Extract<StepOutcome, { kind: 'done' }>,
+    started: string,
+    logs: unknown[],
+  ) {
+    this.state.set(stepId, { status: 'done', branch: outcome.branch });
+    this.outputs[stepId] = { output: outcome.output };
+    this.pending.push({
+      id: newId('sat'),
+      step_id: stepId,
+      attempt,
+      status: 'succeeded',
+      step_type: type,
+      output: outcome.output ?? null,
+      error: null,
+      branch: outcome.branch ?? null,
+      wait_state: null,
+      logs: logs.length ? logs : null,
+      started_at: started,
+      finished_at: new Date().toISOString(),
+    });
+  }
+
+  private failedRow(
+    stepId: string,
+    type: string,
+    attempt: number,
+    err: unknown,
+    started: string,
+    logs: unknown[],
+  ): AttemptWrite {
+    return {
+      id: newId('sat'),
+      step_id: stepId,
+      attempt,
+      status: 'failed',
+      step_type: type,
+      output: null,
+      error: errorOf(err, stepId),
+      branch: null,
+      wait_state: null,
+      logs: logs.length ? logs : null,
+      started_at: started,
+      finished_at: new Date().toISOString(),
+    };
+  }
+
+  /** A step with side effects: checkpoint `running`, execute, commit its result. */
+  private async runEffectful(stepId: string): Promise<RunSummary | undefined> {
+    const step = this.run.plan.steps.get(stepId);
+    if (!step) throw new Error(`unknown step ${stepId}`);
+    const kind = this.kindOf(stepId);
+    const previous = this.attempts.get(stepId);
+
+    // A waiting step whose wait is over (a delay) or was resolved (an approval) completes now.
+    if (previous?.status === 'waiting') {
+      const resolved = resolveWait(previous);
+      if (!resolved) return this.park(); // not reached: unresolved waits are not ready
+      if (resolved.kind === 'failed') {
+        this.pending.push(
+          this.failedRow(stepId, step.type, previous.attempt, resolved.error, iso(previous.started_at) ?? '', []),
+        );
+        return this.fail(errorOf(resolved.error, stepId));
+      }
+      this.succeed(
+        stepId,
+        step.type,
+        previous.attempt,
+        { kind: 'done', output: resolved.output, branch: resolved.branch },
+        iso(previous.started_at) ?? new Date().toISOString(),
+        [],
+      );
+      return undefined;
+    }
+
+    const attempt = (previous?.attempt ?? 0) + 1;
+    const started = new Date().toISOString();
+    const running: AttemptWrite = {
+      id: newId('sat'),
+      step_id: stepId,
+      attempt,
+      status: 'running',
+      step_type: step.type,
+      output: null,
+      error: null,
+      branch: null,
+      wait_state: null,
+      logs: null,
+      started_at: started,
+      finished_at: null,
+    };
+    this.pending.push(running);
+    await this.commit({ kind: 'progress' });
+
+    const logs: unknown[] = [];
+    const timeoutMs = step.policy.timeoutMs;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error(`step timed out after ${timeoutMs} ms`)), timeoutMs);
+    // Keep the lease alive while a long step runs.
+    const heartbeat = setInterval(
+      () => void this.commit({ kind: 'progress' }).catch((err: unknown) => abort.abort(err)),
+      Math.max(100, Math.floor(this.e.leaseMs / 3)),
+    );
+    let outcome: StepOutcome;
+    try {
+      const config = kind.config.parse(step.config);
+      outcome = await raceAbort(
+        kind.execute(config, this.stepContext(stepId, attempt, abort.signal, logs)),
+        abort.signal,
+      );
+      if (outcome.kind === 'done') this.checkOutput(outcome.output);
+    } catch (err) {
+      clearTimeout(timer);
+      clearInterval(heartbeat);
+      if (err instanceof LeaseLost || err instanceof RunCancelled) throw err;
+      return this.stepFailed(stepId, step, attempt, err, started, logs);
+    }
+    clearTimeout(timer);
+    clearInterval(heartbeat);
+
+    if (outcome.kind === 'wait') {
+      this.pending.push({
+        ...running,
+        status: 'waiting',
+        wait_state: {
+          until: outcome.until?.toISOString() ?? null,
+          waitFor: outcome.waitFor ?? null,
+          state: outcome.state ?? null,
+        },
+        logs: logs.length ? logs : null,
+      });
+      this.attempts.set(stepId, {
+        step_id: stepId,
+        attempt,
+        status: 'waiting',
+        output: null,
+        branch: null,
+        error: null,
+        wait_state: { until: outcome.until?.toISOString() ?? null, waitFor: outcome.waitFor ?? null },
+        started_at: started,
+      });
+      this.state.set(stepId, { status: 'waiting' });
+      return undefined;
+    }
+    // Same (run, step, attempt) as the `running` row: the commit turns that row into the result.
+    this.succeed(stepId, step.type, attempt, outcome, started, logs);
+    return undefined;
+  }
+
+  private async stepFailed(
+    stepId: string,
+    step: PlanStep,
+    attempt: number,
+    err: unknown,
+    started: string,
+    logs: unknown[],
+  ): Promise<RunSummary> {
+    const retry = step.policy.retry;
+    const maxAttempts = retry.maxAttempts;
+    const permanent = err instanceof StepPermanentError;
+    const row = this.failedRow(stepId, step.type, attempt, err, started, logs);
+    this.pending.push(row);
+    this.state.set(stepId, { status: 'failed' });
+    if (!permanent && attempt < maxAttempts) {
+      const delay = backoffDelay({ baseMs: retry.backoffMs, maxMs: retry.maxBackoffMs, jitter: 0.5 }, attempt + 1);
+      const wakeAt = new Date(Date.now() + delay);
+      await this.commit({ kind: 'park', status: 'waiting', wakeAt });
+      await this.e.enqueueAdvance(this.run.row.id, this.run.epoch, wakeAt);
+      return { id: this.run.row.id, status: 'waiting', output: null, error: null };
+    }
+    return this.fail(errorOf(err, stepId));
+  }
+
+  /** Nothing ready and not complete: some step waits. Sleep until the earliest timed wake-up. */
+  private async park(): Promise<RunSummary> {
+    let wakeAt: Date | null = null;
+    let external = false;
+    for (const [id, s] of this.state) {
+      if (s.status !== 'waiting') continue;
+      const w = (this.attempts.get(id)?.wait_state ?? {}) as { until?: string | null };
+      if (w.until) {
+        const t = new Date(w.until);
+        if (!wakeAt || t < wakeAt) wakeAt = t;
+      } else external = true;
+    }
+    // An external wait (approval) with no timed one: wake only when resolved (the API sets wake_at).
+    const until = wakeAt ?? (external ? new Date('9999-12-31T00:00:00Z') : new Date(Date.now() + 1_000));
+    await this.commit({ kind: 'park', status: 'waiting', wakeAt: until });
+    if (wakeAt) await this.e.enqueueAdvance(this.run.row.id, this.run.epoch, wakeAt);
+    return { id: this.run.row.id, status: 'waiting', output: null, error: null };
+  }
+
+  private runOutput(): unknown {
+    const respond =
+      this.run.definition.trigger.type === 'webhook'
+        ? (this.run.definition.trigger.config as { responseStep?: string }).responseStep
+        : undefined;
+    if (respond && this.outputs[respond]) return this.outputs[respond].output;
+    const leaves = this.run.plan.leaves.filter((id) => this.outputs[id]);
+    if (leaves.length === 1 && leaves[0]) return this.outputs[leaves[0]]?.output ?? null;
+    return Object.fromEntries(leaves.map((id) => [id, this.outputs[id]?.output ?? null]));
+  }
+
+  private async fail(error: { code: string; message: string; stepId?: string }): Promise<RunSummary> {
+    await this.compensate();
+    const summary = await this.finish('failed', null, error);
+    const errorWorkflowId = this.run.definition.settings.errorWorkflowId;
+    if (errorWorkflowId) {
+      await this.e
+        .startRun({
+          tenantId: this.run.row.tenant_id,
+          workflowId: errorWorkflowId,
+          triggerType: 'error',
+          input: { failedRun: { id: this.run.row.id, workflowId: this.run.row.workflow_id, error } },
+          idempotencyKey: `error-of:${this.run.row.id}`,
+        })
+        .catch((err: unknown) =>
+          this.e.opts.logger.warn({ err, runId: this.run.row.id }, 'error workflow did not start'),
+        );
+    }
+    return summary;
+  }
+
+  /** Saga: undo completed steps that can be undone, newest first. Best effort, recorded. */
+  private async compensate(): Promise<void> {
+    const done = this.run.plan.order.filter((id) => this.state.get(id)?.status === 'done').reverse();
+    for (const id of done) {
+      const step = this.run.plan.steps.get(id);
+      const kind = step && this.e.opts.registry.get(step.type);
+      if (!step || !kind?.compensate) continue;
+      const logs: unknown[] = [];
+      const started = new Date().toISOString();
+      let error: unknown = null;
+      try {
+        await kind.compensate(
+          kind.config.parse(step.config),
+          this.stepContext(id, 0, new AbortController().signal, logs),
+          this.outputs[id]?.output,
+        );
+      } catch (err) {
+        error = errorOf(err, id);
+      }
+      this.pending.push({
+        id: newId('sat'),
+        step_id: id,
+        attempt: (this.attempts.get(id)?.attempt ?? 1) + 1000,
+        status: 'compensated',
+        step_type: step.type,
+        output: null,
+        error,
+        branch: null,
+        wait_state: null,
+        logs: logs.length ? logs : null,
+        started_at: started,
+        finished_at: new Date().toISOString(),
+      });
+    }
+  }
+
+  private async finish(
+    status: 'succeeded' | 'failed' | 'cancelled',
+    output: unknown,
+    error: unknown,
+  ): Promise<RunSummary> {
+    await this.commit({ kind: 'finish', status, output, error });
+    return { id: this.run.row.id, status, output, error };
+  }
+
+  /**
+   * Writes pending attempt rows and the run's new state in one statement, fenced by the lease
+   * epoch (and renewing the lease). Throws LeaseLost when the run is no longer ours; finishes
+   * the run as cancelled when a cancel was requested meanwhile.
+   */
+  private async commit(update: RunUpdate): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    const status = update.kind === 'finish' ? update.status : update.kind === 'park' ? update.status : null;
+    const release = update.kind !== 'progress';
+    const [res] = await this.e.q<{ ok: number; cancel: boolean | null }>(
+      'engine_commit',
+      `with r as (
+         update runs set
+           status = coalesce($4::text, status),
+           output = case when $5::boolean then $6::jsonb else output end,
+           error = case when $5::boolean then $7::jsonb else error end,
+           wake_at = $8::timestamptz,
+           finished_at = case when $5::boolean then now() else finished_at end,
+           lease_until = case when $9::boolean then null else now() + make_interval(secs => $10::double precision / 1000) end,
+           lease_owner = case when $9::boolean then null else lease_owner end,
+           updated_at = now()
+         where id = $1 and lease_epoch = $2 and lease_owner = $3 and status = 'running'
+           and ($5::boolean or not cancel_requested)
+         returning id, tenant_id
+       ), w as (
+         insert into step_attempts (id, tenant_id, run_id, step_id, attempt, status, step_type, output, error, branch,
+           wait_state, logs, worker_id, lease_epoch, started_at, finished_at)
+         select x.id, r.tenant_id, r.id, x.step_id, x.attempt, x.status, x.step_type, x.output, x.error, x.branch,
+           x.wait_state, x.logs, $3, $2, x.started_at, x.finished_at
+         from r, jsonb_to_recordset($11::jsonb) as x(id text, step_id text, attempt int, status text, step_type text,
+           output jsonb, error jsonb, branch text, wait_state jsonb, logs jsonb, started_at timestamptz, finished_at timestamptz)
+         on conflict (run_id, step_id, attempt) do update set status = excluded.status, output = excluded.output,
+           error = excluded.error, branch = excluded.branch, wait_state = excluded.wait_state, logs = excluded.logs,
+           finished_at = excluded.finished_at
+         returning 1
+       )
+       select (select count(*)::int from r) as ok,
+              (select cancel_requested from runs where id = $1 and not exists (select 1 from r)) as cancel`,
+      [
+        this.run.row.id,
+        this.run.epoch,
+        this.e.workerId,
+        status,
+        update.kind === 'finish',
+        update.kind === 'finish' ? JSON.stringify(update.output ?? null) : null,
+        update.kind === 'finish' ? JSON.stringify(update.error ?? null) : null,
+        update.kind === 'park' ? (update.wakeAt?.toISOString() ?? null) : null,
+        release,
+        this.e.leaseMs,
+        JSON.stringify(rows),
+      ],
+    );
+    if (res?.ok === 1) return;
+    if (res?.cancel) {
+      // Cancelled while we worked: record what we have and stop.
+      this.pending = rows;
+      const [again] = await this.e.q<{ ok: number }>(
+        'engine_cancel_finish',
+        `with r as (update runs set status = 'cancelled', finished_at = now(), lease_owner = null, lease_until = null,
+             error = '{"code":"RUN_CANCELLED","message":"Cancelled."}'::jsonb, updated_at = now()
+           where id = $1 and lease_epoch = $2 and lease_owner = $3 and status = 'running' returning id, tenant_id)
+         select count(*)::int as ok from r`,
+        [this.run.row.id, this.run.epoch, this.e.workerId],
+      );
+      if (again?.ok) throw new RunCancelled('run cancelled');
+      throw new LeaseLost('run is no longer ours');
+    }
+    throw new LeaseLost(`run ${this.run.row.id} is no longer ours (epoch ${this.run.epoch})`);
+  }
+}
+
+function errorOf(err: unknown, stepId: string): { code: string; message: string; stepId: string; details?: unknown } {
+  if (err instanceof StepPermanentError) {
+    return { code: err.code, message: err.message, stepId, ...(err.details ? { details: err.details } : {}) };
+  }
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' && /^[A-Z][A-Z0-9_]{2,60}$/.test(e.code) ? e.code : 'STEP_FAILED';
+  const message = typeof e?.message === 'string' ? e.message.slice(0, 2000) : String(err).slice(0, 2000);
+  return { code, message, stepId };
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** A waiting attempt's resolution: a passed delay, or the decision an approval recorded. */
+function resolveWait(
+  a: AttemptRow,
+): { kind: 'done'; output: unknown; branch?: string } | { kind: 'failed'; error: unknown } | undefined {
+  const w = (a.wait_state ?? {}) as {
+    until?: string | null;
+    waitFor?: string | null;
+    resolution?: { output?: unknown; branch?: string; error?: { code: string; message: string } };
+  };
+  if (w.resolution) {
+    if (w.resolution.error)
+      return { kind: 'failed', error: new StepPermanentError(w.resolution.error.message, w.resolution.error.code) };
+    return {
+      kind: 'done',
+      output: w.resolution.output ?? null,
+      ...(w.resolution.branch ? { branch: w.resolution.branch } : {}),
+    };
+  }
+  if (w.until && Date.parse(w.until) <= Date.now()) {
+    if (w.waitFor === 'approval') {
+      return {
+        kind: 'failed',
+        error: new StepPermanentError('Nobody decided before the approval expired.', 'APPROVAL_EXPIRED'),
+      };
+    }
+    if (!w.waitFor) return { kind: 'done', output: { waitedUntil: w.until } };
+  }
+  return undefined;
+}

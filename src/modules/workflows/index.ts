@@ -1,0 +1,4 @@
+export { Engine, RUNS_QUEUE, type RunSummary } from './engine.ts';
+export { buildRegistry, createWorkflowRuntime, type WorkflowRuntime } from './runtime.ts';
+export { webhookRoutes, workflowsRoutes } from './workflows.routes.ts';
+export type { WorkflowsDeps } from './workflows.service.ts';

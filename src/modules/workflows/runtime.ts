@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config.ts';
+import type { KeyRing } from '../../platform/crypto/index.ts';
+import type { Database } from '../../platform/db/database.ts';
+import { createOutboundFetch } from '../../platform/net/index.ts';
+import { createBullmqQueue } from '../../platform/queue/bullmq-queue.ts';
+import { createPostgresQueue } from '../../platform/queue/postgres-queue.ts';
+import type { Consumer, QueueAdapter } from '../../platform/queue/queue.ts';
+import { createSandbox, type Sandbox } from '../../platform/sandbox/sandbox.ts';
+import { Engine } from './engine.ts';
+import { approvalStep } from './steps/approval.ts';
+import { codeStep } from './steps/code.ts';
+import { delayStep } from './steps/delay.ts';
+import { httpStep } from './steps/http.ts';
+import { createStepRegistry, type StepRegistry } from './steps/registry.ts';
+import { TRIGGER_QUEUE, type WorkflowsDeps } from './workflows.service.ts';
+
+export interface WorkflowRuntimeOptions {
+  db: Database;
+  logger: Logger;
+  ring: KeyRing;
+  outbound: Config['outbound'];
+  engine: Config['engine'];
+  redisUrl?: string | undefined;
+  /** Test seam: a queue adapter made elsewhere (the runtime then does not close it). */
+  queue?: QueueAdapter;
+}
+
+export interface WorkflowRuntime {
+  readonly deps: WorkflowsDeps;
+  readonly engine: Engine;
+  readonly queue: QueueAdapter;
+  readonly registry: StepRegistry;
+  /** Starts what the given roles run: `worker` advances runs; `scheduler` fires cron, sweeps leases. */
+  start(roles: readonly ('api' | 'worker' | 'scheduler')[]): void;
+  /** Stops claiming, waits for runs in flight (up to `timeoutMs`), closes the queue and sandbox. */
+  stop(opts?: { timeoutMs?: number }): Promise<void>;
+}
+
+/** Every step kind this build ships. */
+export function buildRegistry(): StepRegistry {
+  return createStepRegistry([httpStep, codeStep, delayStep, approvalStep]);
+}
+
+export function createWorkflowRuntime(opts: WorkflowRuntimeOptions): WorkflowRuntime {
+  const queue =
+    opts.queue ??
+    (opts.engine.queueAdapter === 'bullmq' && opts.redisUrl
+      ? createBullmqQueue({ url: opts.redisUrl, logger: opts.logger })
+      : createPostgresQueue(opts.db, { logger: opts.logger }));
+  const registry = buildRegistry();
+  let sandbox: Sandbox | undefined;
+  const fetch = createOutboundFetch(opts.outbound, { timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024 });
+  const engine = new Engine({
+    db: opts.db,
+    queue,
+    registry,
+    logger: opts.logger,
+    leaseMs: opts.engine.leaseMs,
+    maxOutputBytes: opts.engine.maxStepOutputBytes,
+    services: {
+      fetch,
+      // The sandbox's worker threads start on first use, not for processes that never run code.
+      runCode: (code: string, input: unknown, limits?: { timeoutMs?: number; memoryBytes?: number }) => {
+        sandbox ??= createSandbox();
+        return sandbox.run(code, input, limits);
+      },
+    },
+  });
+  const deps: WorkflowsDeps = { db: opts.db, engine, queue, registry, ring: opts.ring };
+  let triggers: Consumer | undefined;
+
+  return {
+    deps,
+    engine,
+    queue,
+    registry,
+    start(roles) {
+      if (roles.includes('worker')) {
+        engine.startWorker({ concurrency: opts.engine.workerConcurrency });
+        // Cron ticks of schedule-triggered workflows become runs.
+        triggers = queue.consume<{ workflowId: string; tenantId: string }>(
+          TRIGGER_QUEUE,
+          async (msg) => {
+            await engine.startRun({
+              tenantId: msg.payload.tenantId,
+              workflowId: msg.payload.workflowId,
+              input: { firedAt: new Date().toISOString() },
+              triggerType: 'schedule',
+              idempotencyKey: `tick:${msg.id}`,
+            });
+          },
+          { concurrency: 4 },
+        );
+      }
+      if (roles.includes('scheduler')) {
+        queue.startMaintenance({ intervalMs: 1_000 });
+        engine.startSweeper(Math.max(1_000, Math.floor(opts.engine.leaseMs / 4)));
+      }
+    },
+    async stop(o = {}) {
+      const timeoutMs = o.timeoutMs ?? 10_000;
+      await triggers?.close({ drain: true, timeoutMs });
+      await engine.stop({ timeoutMs });
+      if (!opts.queue) await queue.close({ timeoutMs });
+      await sandbox?.close();
+    },
+  };
+}
