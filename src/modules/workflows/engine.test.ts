@@ -7,7 +7,9 @@ import { createTestApp, describeEachBackend, type TestApp } from '../../../test/
 import { defineStepKind } from './steps/step-kind.ts';
 
 /** A local HTTP server whose answers the test scripts; counts hits per path. */
-async function startServer(handler: (req: http.IncomingMessage, body: string) => { status: number; body: unknown }) {
+async function startServer(
+  handler: (req: http.IncomingMessage, body: string) => { status: number; body: unknown; location?: string },
+) {
   const hits = new Map<string, number>();
   const server = http.createServer((req, res) => {
     let body = '';
@@ -16,7 +18,10 @@ async function startServer(handler: (req: http.IncomingMessage, body: string) =>
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       hits.set(path, (hits.get(path) ?? 0) + 1);
       const out = handler(req, body);
-      res.writeHead(out.status, { 'content-type': 'application/json' });
+      res.writeHead(out.status, {
+        'content-type': 'application/json',
+        ...(out.location ? { location: out.location } : {}),
+      });
       res.end(JSON.stringify(out.body));
     });
   });
@@ -72,6 +77,7 @@ describeEachBackend('workflow engine over the API', (getDb) => {
         return flaky % 3 === 0 ? { status: 200, body: { ok: true, call: flaky } } : { status: 503, body: { no: 1 } };
       }
       if (req.url?.startsWith('/bad')) return { status: 400, body: { error: 'bad' } };
+      if (req.url?.startsWith('/redirect')) return { status: 302, body: {}, location: 'http://127.0.0.1:9/secret' };
       return { status: 200, body: { echo: req.url } };
     });
     t = await createTestApp(getDb(), {
@@ -264,6 +270,66 @@ describeEachBackend('workflow engine over the API', (getDb) => {
     const blocked = await waitForRun((await startRun(ssrf.id, {})).runId);
     assert.equal(blocked.status, 'failed');
     assert.equal((blocked.error as { code: string }).code, 'OUTBOUND_URL_FORBIDDEN');
+  });
+
+  it('blocks every spelling of a private or metadata address, and a redirect to one', async () => {
+    const urls = [
+      'http://127.0.0.1/',
+      'http://localhost/',
+      'http://[::1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://0x7f000001/',
+      'http://2130706433/',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/',
+      'http://192.168.1.1/',
+      'http://172.16.0.1/',
+      `${server.url}/redirect`,
+    ];
+    const runs = await Promise.all(
+      urls.map(async (url) => {
+        const wf = await create({
+          trigger: { type: 'manual', config: {} },
+          steps: [{ id: 'call', type: 'http', config: { url, timeoutMs: 2000 } }],
+          edges: [],
+        });
+        return { url, runId: (await startRun(wf.id, {})).runId };
+      }),
+    );
+    for (const { url, runId } of runs) {
+      const run = await waitForRun(runId);
+      assert.equal(run.status, 'failed', url);
+      assert.equal(
+        (run.error as { code: string }).code,
+        'OUTBOUND_URL_FORBIDDEN',
+        `${url}: ${JSON.stringify(run.error)}`,
+      );
+      assert.equal(run.attempts.length, 1, `${url} is not retried`);
+    }
+  });
+
+  it('starts runs on a cron schedule while active, and stops when deactivated', async () => {
+    const wf = await create({
+      trigger: { type: 'schedule', config: { cron: '* * * * * *', timezone: 'Europe/Paris' } },
+      steps: [{ id: 'tick', type: 'transform', config: { expression: 'trigger.firedAt' } }],
+      edges: [],
+    });
+    assert.equal((await api('POST', `/api/v1/workflows/${wf.id}/activate`)).status, 200);
+    const end = Date.now() + 10_000;
+    let runs: { status: string; triggerType: string }[] = [];
+    while (Date.now() < end) {
+      runs = (await api('GET', `/api/v1/runs?workflowId=${wf.id}&limit=100`)).body.data as typeof runs;
+      if (runs.filter((r) => r.status === 'succeeded').length >= 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(runs.filter((r) => r.status === 'succeeded').length >= 2, JSON.stringify(runs));
+    assert.ok(runs.every((r) => r.triggerType === 'schedule'));
+    await api('POST', `/api/v1/workflows/${wf.id}/deactivate`);
+    await new Promise((r) => setTimeout(r, 300));
+    const settled = ((await api('GET', `/api/v1/runs?workflowId=${wf.id}&limit=100`)).body.data as unknown[]).length;
+    await new Promise((r) => setTimeout(r, 2_500));
+    const later = ((await api('GET', `/api/v1/runs?workflowId=${wf.id}&limit=100`)).body.data as unknown[]).length;
+    assert.ok(later <= settled + 1, `no new runs after deactivation (${settled} → ${later})`);
   });
 
   it('skips the branch not taken', async () => {
