@@ -100,6 +100,7 @@ const envSchema = z.object({
   ENGINE_LEASE_MS: intFromEnv(1000, 3_600_000).default(30_000),
   STEP_OUTPUT_MAX_BYTES: intFromEnv(1024, 64 * 1024 * 1024).default(1024 * 1024),
   WORKER_CONCURRENCY: intFromEnv(1, 1000).default(8),
+  ENGINE_TENANT_CONCURRENCY: intFromEnv(1, 100_000).default(100),
   GITHUB_OAUTH_URL: z.url({ protocol: /^https?$/ }).default('https://github.com'),
   GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
 });
@@ -146,6 +147,8 @@ export interface Config {
     readonly maxStepOutputBytes: number;
     /** Runs one worker process advances at once. */
     readonly workerConcurrency: number;
+    /** Runs of one tenant executing at once across all workers; more wait, queued, with the reason. */
+    readonly tenantConcurrency: number;
   };
 }
 
@@ -250,6 +253,7 @@ export function loadConfig(env: Env): Config {
       leaseMs: e.ENGINE_LEASE_MS,
       maxStepOutputBytes: e.STEP_OUTPUT_MAX_BYTES,
       workerConcurrency: e.WORKER_CONCURRENCY,
+      tenantConcurrency: e.ENGINE_TENANT_CONCURRENCY,
     },
     sso: {
       githubOauthUrl: e.GITHUB_OAUTH_URL.replace(/\/+$/, ''),

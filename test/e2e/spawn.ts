@@ -40,6 +40,7 @@ const CONFIG_VARS = [
   'ENGINE_LEASE_MS',
   'STEP_OUTPUT_MAX_BYTES',
   'WORKER_CONCURRENCY',
+  'ENGINE_TENANT_CONCURRENCY',
   // Set by node:test in its file processes; the CLI is not a test process.
   'NODE_TEST_CONTEXT',
 ];

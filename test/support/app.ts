@@ -75,6 +75,7 @@ export const TEST_ENGINE: Config['engine'] = {
   leaseMs: 2_000,
   maxStepOutputBytes: 1024 * 1024,
   workerConcurrency: 4,
+  tenantConcurrency: 100,
 };
 
 /**

@@ -8,7 +8,10 @@ import { defineStepKind } from './steps/step-kind.ts';
 
 /** A local HTTP server whose answers the test scripts; counts hits per path. */
 async function startServer(
-  handler: (req: http.IncomingMessage, body: string) => { status: number; body: unknown; location?: string },
+  handler: (
+    req: http.IncomingMessage,
+    body: string,
+  ) => { status: number; body: unknown; location?: string; delayMs?: number },
 ) {
   const hits = new Map<string, number>();
   const server = http.createServer((req, res) => {
@@ -18,11 +21,13 @@ async function startServer(
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       hits.set(path, (hits.get(path) ?? 0) + 1);
       const out = handler(req, body);
-      res.writeHead(out.status, {
-        'content-type': 'application/json',
-        ...(out.location ? { location: out.location } : {}),
-      });
-      res.end(JSON.stringify(out.body));
+      setTimeout(() => {
+        res.writeHead(out.status, {
+          'content-type': 'application/json',
+          ...(out.location ? { location: out.location } : {}),
+        });
+        res.end(JSON.stringify(out.body));
+      }, out.delayMs ?? 0);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -77,6 +82,7 @@ describeEachBackend('workflow engine over the API', (getDb) => {
         return flaky % 3 === 0 ? { status: 200, body: { ok: true, call: flaky } } : { status: 503, body: { no: 1 } };
       }
       if (req.url?.startsWith('/bad')) return { status: 400, body: { error: 'bad' } };
+      if (req.url?.startsWith('/slow')) return { status: 200, body: { slow: true }, delayMs: 400 };
       if (req.url?.startsWith('/redirect')) return { status: 302, body: {}, location: 'http://127.0.0.1:9/secret' };
       return { status: 200, body: { echo: req.url } };
     });
@@ -444,6 +450,29 @@ describeEachBackend('workflow engine over the API', (getDb) => {
         .sort(),
       ['a', 'b'],
     );
+  });
+
+  it('holds queued runs back at the workflow’s concurrency limit, visibly, and runs them in turn', async () => {
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'slow', type: 'http', config: { url: `${server.url}/slow` } }],
+      edges: [],
+      settings: { concurrency: 1 },
+    });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await startRun(wf.id, {})).runId);
+    // While one runs (or waits), the others are queued with the reason.
+    let reason: unknown = null;
+    const end = Date.now() + 10_000;
+    while (!reason && Date.now() < end) {
+      const list = (await api('GET', `/api/v1/runs?workflowId=${wf.id}&status=queued`)).body.data as {
+        queuedReason: string | null;
+      }[];
+      reason = list.find((r) => r.queuedReason)?.queuedReason ?? null;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(String(reason), /concurrency limit \(1\)/);
+    for (const id of ids) assert.equal((await waitForRun(id)).status, 'succeeded');
   });
 
   it('starts one run per Idempotency-Key', async () => {

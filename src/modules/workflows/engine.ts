@@ -43,6 +43,8 @@ export interface EngineOptions {
   /** Largest JSON output one step may produce. Default 1 MiB. */
   maxOutputBytes?: number;
   workerId?: string;
+  /** Runs of one tenant executing at once, across workers (queued ones wait). Default 100. */
+  tenantConcurrency?: number;
 }
 
 export interface StartRunInput {
@@ -148,11 +150,15 @@ export class Engine {
   /** Runs being executed by this process, so shutdown can wait for them. */
   private readonly active = new Set<Promise<unknown>>();
   private readonly listeners = new Map<string, Set<(run: RunSummary) => void>>();
+  /** Workflows whose queued runs this process saw held back by a concurrency limit. */
+  private readonly heldBack = new Set<string>();
+  private readonly tenantConcurrency: number;
 
   constructor(private readonly opts: EngineOptions) {
     this.workerId = opts.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.maxOutputBytes = opts.maxOutputBytes ?? 1024 * 1024;
+    this.tenantConcurrency = opts.tenantConcurrency ?? 100;
   }
 
   private q<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
@@ -209,7 +215,24 @@ export class Engine {
       await this.enqueueAdvance(row.id, row.lease_epoch);
       return { runId: row.id, created: true };
     }
-    const done = this.track(this.executeClaimed(row.id, 1));
+    const now = new Date();
+    const done = this.track(
+      this.executeInline(
+        {
+          id: row.id,
+          tenant_id: input.tenantId,
+          workflow_id: input.workflowId,
+          version: row.version,
+          status: 'running',
+          input: input.input ?? null,
+          lease_epoch: row.lease_epoch,
+          cancel_requested: false,
+          started_at: now,
+          created_at: now,
+        },
+        Boolean(input.carryOver?.length),
+      ),
+    );
     return { runId: row.id, created: true, done };
   }
 
@@ -338,56 +361,135 @@ export class Engine {
     if (t) clearTimeout(t);
   }
 
-  /** Takes the run's lease if it is free and due, then executes it. */
+  /**
+   * Takes the run's lease if it is free and due, then executes it. One statement claims the run,
+   * ends attempts a lost worker left `running` (WORKER_LOST), and returns the run with the latest
+   * attempt of every step. A queued run is claimed only below its workflow's `concurrency` and the
+   * tenant's limit; otherwise it stays queued with the reason (a soft limit: workers claiming at
+   * the same instant can each pass the check once).
+   */
   async advance(runId: string): Promise<void> {
-    const [claimed] = await this.q<{ lease_epoch: number }>(
+    const [claimed] = await this.q<RunRow & { attempts: AttemptRow[] }>(
       'engine_claim',
-      `update runs set status = 'running', lease_owner = $2, lease_epoch = lease_epoch + 1,
-         lease_until = now() + make_interval(secs => $3::double precision / 1000),
-         started_at = coalesce(started_at, now()), wake_at = null, queued_reason = null, updated_at = now()
-       where id = $1 and status in ('queued', 'running', 'waiting')
-         and (lease_until is null or lease_until < now())
-         and (wake_at is null or wake_at <= now())
-       returning lease_epoch`,
-      [runId, this.workerId, this.leaseMs],
+      `with claimed as (
+         update runs set status = 'running', lease_owner = $2, lease_epoch = lease_epoch + 1,
+           lease_until = now() + make_interval(secs => $3::double precision / 1000),
+           started_at = coalesce(started_at, now()), wake_at = null, queued_reason = null, updated_at = now()
+         where id = $1 and status in ('queued', 'running', 'waiting')
+           and (lease_until is null or lease_until < now())
+           and (wake_at is null or wake_at <= now())
+           and (status <> 'queued' or (
+             (select count(*) from runs r where r.workflow_id = runs.workflow_id and r.status = 'running') <
+               coalesce((select (v.definition->'settings'->>'concurrency')::int from workflow_versions v
+                         where v.workflow_id = runs.workflow_id and v.version = runs.version), 10)
+             and (select count(*) from runs r where r.tenant_id = runs.tenant_id and r.status = 'running') < $4::int))
+         returning id, tenant_id, workflow_id, version, status, input, lease_epoch, cancel_requested, started_at, created_at
+       ), abandoned as (
+         update step_attempts a set status = 'failed', finished_at = now(),
+           error = jsonb_build_object('code', 'WORKER_LOST', 'message',
+             'The worker running this step stopped (crashed or lost its lease); the step was retried.',
+             'stepId', a.step_id)
+         from claimed c where a.run_id = c.id and a.status = 'running' and a.lease_epoch < c.lease_epoch
+         returning a.id
+       ), att as (
+         select distinct on (a.step_id) a.step_id, a.attempt,
+           case when a.status = 'running' then 'failed' else a.status end as status,
+           a.output, a.branch, a.error, a.wait_state, a.started_at
+         from step_attempts a join claimed c on a.run_id = c.id
+         where a.status <> 'compensated'
+         order by a.step_id, a.attempt desc
+       )
+       select c.*, (select count(*) from abandoned)::int as abandoned,
+         coalesce((select json_agg(att) from att), '[]'::json) as attempts
+       from claimed c`,
+      [runId, this.workerId, this.leaseMs, this.tenantConcurrency],
     );
-    if (!claimed) return; // finished, held by someone else, or not due yet
-    await this.executeClaimed(runId, claimed.lease_epoch);
+    if (!claimed) {
+      await this.recordQueuedReason(runId);
+      return; // finished, held by someone else, not due yet, or held back by a concurrency limit
+    }
+    await this.execute(claimed, claimed.lease_epoch, claimed.attempts);
   }
 
-  private async loadRun(runId: string, epoch: number): Promise<LoadedRun> {
-    const [row] = await this.q<RunRow>(
-      'engine_load_run',
-      `select id, tenant_id, workflow_id, version, status, input, lease_epoch, cancel_requested, started_at, created_at
-       from runs where id = $1`,
-      [runId],
+  /** Says why a queued run was not claimed, when a concurrency limit held it back. */
+  private async recordQueuedReason(runId: string): Promise<void> {
+    const rows = await this.q<{ workflow_id: string }>(
+      'engine_queued_reason',
+      `with r as (select id, workflow_id, tenant_id, version from runs where id = $1 and status = 'queued'),
+       limits as (
+         select r.id, r.workflow_id,
+           (select count(*) from runs x where x.workflow_id = r.workflow_id and x.status = 'running') as wf_running,
+           coalesce((select (v.definition->'settings'->>'concurrency')::int from workflow_versions v
+                     where v.workflow_id = r.workflow_id and v.version = r.version), 10) as wf_limit,
+           (select count(*) from runs x where x.tenant_id = r.tenant_id and x.status = 'running') as tenant_running
+         from r)
+       update runs set updated_at = now(), queued_reason = case
+           when l.wf_running >= l.wf_limit then 'Waiting: the workflow''s concurrency limit (' || l.wf_limit || ') is reached.'
+           else 'Waiting: the tenant''s limit of ' || $2::int || ' running runs is reached.' end
+       from limits l
+       where runs.id = l.id and (l.wf_running >= l.wf_limit or l.tenant_running >= $2::int)
+       returning runs.workflow_id`,
+      [runId, this.tenantConcurrency],
     );
-    if (!row || row.lease_epoch !== epoch) throw new LeaseLost(`run ${runId} is no longer ours`);
-    const key = `${row.workflow_id}@${row.version}`;
+    for (const r of rows) this.heldBack.add(r.workflow_id);
+  }
+
+  /** After a run of a held-back workflow ends or parks, the oldest queued one gets a turn now. */
+  /** @internal */ async wakeQueued(workflowId: string): Promise<void> {
+    if (!this.heldBack.has(workflowId)) return;
+    const [next] = await this.q<{ id: string; lease_epoch: number }>(
+      'engine_next_queued',
+      `select id, lease_epoch from runs where workflow_id = $1 and status = 'queued'
+       order by created_at, id limit 1`,
+      [workflowId],
+    );
+    if (!next) {
+      this.heldBack.delete(workflowId);
+      return;
+    }
+    await this.enqueueAdvance(next.id, next.lease_epoch);
+  }
+
+  private async plan(workflowId: string, version: number) {
+    const key = `${workflowId}@${version}`;
     let compiled = this.plans.get(key);
     if (!compiled) {
       const [v] = await this.q<{ definition: WorkflowDefinition }>(
         'engine_load_version',
         `select definition from workflow_versions where workflow_id = $1 and version = $2`,
-        [row.workflow_id, row.version],
+        [workflowId, version],
       );
-      if (!v) throw new Error(`workflow ${row.workflow_id} version ${row.version} is missing`);
+      if (!v) throw new Error(`workflow ${workflowId} version ${version} is missing`);
       compiled = { definition: v.definition, plan: compilePlan(v.definition) };
       this.plans.set(key, compiled);
     }
-    return { row, epoch, ...compiled };
+    return compiled;
   }
 
-  private async executeClaimed(runId: string, epoch: number): Promise<RunSummary> {
-    let run: LoadedRun;
+  private async execute(row: RunRow, epoch: number, attempts: AttemptRow[]): Promise<RunSummary> {
+    const compiled = await this.plan(row.workflow_id, row.version);
+    return this.executeLoaded({ row, epoch, ...compiled }, attempts);
+  }
+
+  /** An inline run this process just created (and holds): nothing to load but its attempts, if carried over. */
+  private async executeInline(row: RunRow, carriedOver: boolean): Promise<RunSummary> {
+    const attempts = carriedOver
+      ? await this.q<AttemptRow>(
+          'engine_load_attempts',
+          `select distinct on (step_id) step_id, attempt, status, output, branch, error, wait_state, started_at
+           from step_attempts where run_id = $1 and status <> 'compensated'
+           order by step_id, attempt desc`,
+          [row.id],
+        )
+      : [];
+    return this.execute(row, row.lease_epoch, attempts);
+  }
+
+  private async executeLoaded(run: LoadedRun, attempts: AttemptRow[]): Promise<RunSummary> {
+    const runId = run.row.id;
+    const epoch = run.epoch;
     try {
-      run = await this.loadRun(runId, epoch);
-    } catch (err) {
-      if (err instanceof LeaseLost) return { id: runId, status: 'unknown', output: null, error: null };
-      throw err;
-    }
-    try {
-      const summary = await new RunExecution(this, run).execute();
+      const summary = await new RunExecution(this, run, attempts).execute();
       if (['succeeded', 'failed', 'cancelled'].includes(summary.status)) this.notify(summary);
       return summary;
     } catch (err) {
@@ -420,6 +522,7 @@ export class Engine {
       q: this.q.bind(this),
       enqueueAdvance: this.enqueueAdvance.bind(this),
       startRun: this.startRun.bind(this),
+      wakeQueued: this.wakeQueued.bind(this),
     };
   }
 }
@@ -435,6 +538,7 @@ class RunExecution {
   constructor(
     private readonly engine: Engine,
     private readonly run: LoadedRun,
+    private readonly loaded: AttemptRow[],
   ) {
     this.scope = {
       trigger: run.row.input,
@@ -453,7 +557,7 @@ class RunExecution {
   }
 
   async execute(): Promise<RunSummary> {
-    await this.loadAttempts();
+    this.loadAttempts();
     if (this.run.row.cancel_requested)
       return this.finish('cancelled', null, { code: 'RUN_CANCELLED', message: 'Cancelled.' });
     const timeoutMs = this.run.definition.settings.timeoutMs;
@@ -498,24 +602,8 @@ class RunExecution {
     return kind;
   }
 
-  private async loadAttempts() {
-    // Attempts left `running` by a worker that lost the run (crashed, paused past its lease) end
-    // here as failed: they count against the step's attempts and never stay `running`.
-    await this.e.q(
-      'engine_abandon_attempts',
-      `update step_attempts set status = 'failed', finished_at = now(),
-         error = jsonb_build_object('code', 'WORKER_LOST', 'message',
-           'The worker running this step stopped (crashed or lost its lease); the step was retried.', 'stepId', step_id)
-       where run_id = $1 and status = 'running' and lease_epoch < $2`,
-      [this.run.row.id, this.run.epoch],
-    );
-    const rows = await this.e.q<AttemptRow>(
-      'engine_load_attempts',
-      `select distinct on (step_id) step_id, attempt, status, output, branch, error, wait_state, started_at
-       from step_attempts where run_id = $1 and status <> 'compensated'
-       order by step_id, attempt desc`,
-      [this.run.row.id],
-    );
+  private loadAttempts() {
+    const rows = this.loaded;
     for (const a of rows) {
       this.attempts.set(a.step_id, a);
       if (a.status === 'succeeded') {
@@ -929,7 +1017,10 @@ class RunExecution {
         JSON.stringify(rows),
       ],
     );
-    if (res?.ok === 1) return;
+    if (res?.ok === 1) {
+      if (release) await this.e.wakeQueued(this.run.row.workflow_id);
+      return;
+    }
     if (res?.cancel) {
       // Cancelled while we worked: record what we have and stop.
       this.pending = rows;

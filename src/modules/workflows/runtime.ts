@@ -58,6 +58,7 @@ export function createWorkflowRuntime(opts: WorkflowRuntimeOptions): WorkflowRun
     logger: opts.logger,
     leaseMs: opts.engine.leaseMs,
     maxOutputBytes: opts.engine.maxStepOutputBytes,
+    tenantConcurrency: opts.engine.tenantConcurrency,
     services: {
       fetch,
       // The sandbox's worker threads start on first use, not for processes that never run code.
