@@ -28,6 +28,7 @@ import {
 } from './modules/identity/index.ts';
 import { createSsoDeps, publicSsoRoutes, ssoRoutes } from './modules/identity/sso/index.ts';
 import { itemsRoutes } from './modules/items/index.ts';
+import { jobsRoutes } from './modules/jobs/index.ts';
 import { settingsRoutes } from './modules/settings/index.ts';
 import { statsRoutes } from './modules/stats/index.ts';
 import { webhookRoutes, type WorkflowsDeps, workflowsRoutes } from './modules/workflows/index.ts';
@@ -198,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         { name: 'operator', description: 'The instance operator: tenants, suspension, outbox' },
         { name: 'workflows', description: 'Automations: versioned definitions, triggers, webhooks' },
         { name: 'runs', description: 'Executions of workflows, step by step' },
+        { name: 'jobs', description: 'Background jobs: data processing, notifications, reports, cleanup' },
       ],
       components: {
         securitySchemes: {
@@ -301,6 +303,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           await secured.register(organizationRoutes(accountDeps));
           await secured.register(ssoRoutes(ssoDeps));
           if (deps.workflows) await secured.register(workflowsRoutes(deps.workflows));
+          if (deps.workflows) await secured.register(jobsRoutes({ db: deps.db, queue: deps.workflows.queue }));
         });
       },
       { prefix: '/api/v1' },

@@ -1,1 +1,2 @@
 export { statsRoutes } from './stats.routes.ts';
+export { countRunsByStatus } from './stats.service.ts';

@@ -475,6 +475,159 @@ describeEachBackend('workflow engine over the API', (getDb) => {
     for (const id of ids) assert.equal((await waitForRun(id)).status, 'succeeded');
   });
 
+  it('loops over an array with a bounded concurrency, collecting outputs in order', async () => {
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        {
+          id: 'each',
+          type: 'loop',
+          config: {
+            items: 'trigger.body.ids',
+            step: { type: 'http', config: { url: `${server.url}/echo/{{ item }}?i={{ index }}` } },
+            concurrency: 3,
+          },
+        },
+        { id: 'paths', type: 'transform', config: { expression: 'steps.each.output.body.echo' } },
+      ],
+      edges: [{ from: 'each', to: 'paths' }],
+    });
+    const run = await waitForRun((await startRun(wf.id, { ids: ['a', 'b', 'c', 'd', 'e'] })).runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.deepEqual(run.output, ['/echo/a?i=0', '/echo/b?i=1', '/echo/c?i=2', '/echo/d?i=3', '/echo/e?i=4']);
+  });
+
+  it('calls a sub-workflow and waits for its result; a failing one fails the step', async () => {
+    const child = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        { id: 'pause', type: 'delay', config: { ms: 200 } },
+        { id: 'triple', type: 'transform', config: { expression: 'trigger.body.n * 3' } },
+      ],
+      edges: [{ from: 'pause', to: 'triple' }],
+    });
+    const parent = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        { id: 'call', type: 'workflow', config: { workflowId: child.id, input: { n: '{{ trigger.body.n }}' } } },
+        { id: 'plus', type: 'transform', config: { expression: 'steps.call.output + 1' } },
+      ],
+      edges: [{ from: 'call', to: 'plus' }],
+    });
+    const started = await startRun(parent.id, { n: 5 });
+    const run = await waitForRun(started.runId).catch(async (err: unknown) => {
+      const kids = await api('GET', `/api/v1/runs?workflowId=${child.id}`);
+      throw new Error(`${String(err)}\nchildren: ${JSON.stringify(kids.body)}`);
+    });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.equal(run.output, 16);
+    const subRuns = (await api('GET', `/api/v1/runs?workflowId=${child.id}`)).body.data as { triggerType: string }[];
+    assert.deepEqual(
+      subRuns.map((r) => r.triggerType),
+      ['subworkflow'],
+    );
+
+    const failing = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'boom', type: 'http', config: { url: `${server.url}/bad` } }],
+      edges: [],
+    });
+    const caller = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'call', type: 'workflow', config: { workflowId: failing.id } }],
+      edges: [],
+    });
+    const failed = await waitForRun((await startRun(caller.id, {})).runId);
+    assert.equal(failed.status, 'failed');
+    assert.equal((failed.error as { code: string }).code, 'SUBWORKFLOW_FAILED');
+  });
+
+  it('creates and updates items from a run, audited as the run', async () => {
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        {
+          id: 'make',
+          type: 'items',
+          config: { action: 'create', item: { name: '{{ trigger.body.name }}', tags: ['auto'] } },
+        },
+        {
+          id: 'close',
+          type: 'items',
+          config: { action: 'update', id: '{{ steps.make.output.id }}', changes: { status: 'archived' } },
+        },
+      ],
+      edges: [{ from: 'make', to: 'close' }],
+    });
+    const run = await waitForRun((await startRun(wf.id, { name: 'From a run' })).runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    const item = run.output as { id: string; name: string; status: string; version: number };
+    assert.deepEqual([item.name, item.status, item.version], ['From a run', 'archived', 2]);
+    const got = await api('GET', `/api/v1/items/${item.id}`);
+    assert.equal(got.status, 200);
+    const audit = await api('GET', `/api/v1/audit-logs?targetId=${item.id}`);
+    const actors = (audit.body.data as { actor: { type: string; id: string } }[]).map((a) => a.actor);
+    assert.ok(
+      actors.every((a) => a.type === 'system' && a.id === `run:${run.id as string}`),
+      JSON.stringify(actors),
+    );
+  });
+
+  it('starts event-triggered runs from item changes (with a filter) and from run outcomes', async () => {
+    const onItem = await create({
+      trigger: { type: 'event', config: { event: 'item.created', filter: 'item.status = "active"' } },
+      steps: [{ id: 'seen', type: 'transform', config: { expression: 'trigger.event.item.name' } }],
+      edges: [],
+    });
+    const onFail = await create({
+      trigger: { type: 'event', config: { event: 'run.failed' } },
+      steps: [{ id: 'alert', type: 'transform', config: { expression: 'trigger.event.error.code' } }],
+      edges: [],
+    });
+    await api('POST', `/api/v1/workflows/${onItem.id}/activate`);
+    await api('POST', `/api/v1/workflows/${onFail.id}/activate`);
+    const events = t.workflows?.events;
+    assert.ok(events);
+    await events.tick(); // sets the cursor before the items below
+    assert.equal((await api('POST', '/api/v1/items', { name: 'Listened to' })).status, 201);
+    assert.equal((await api('POST', '/api/v1/items', { name: 'Filtered out', status: 'archived' })).status, 201);
+    const end = Date.now() + 15_000;
+    let seen: { status: string; triggerType: string; id: string }[] = [];
+    while (Date.now() < end) {
+      await events.tick();
+      seen = (await api('GET', `/api/v1/runs?workflowId=${onItem.id}`)).body.data as typeof seen;
+      if (seen.some((r) => r.status === 'succeeded')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (seen.length !== 1) {
+      const audit = await api('GET', '/api/v1/audit-logs?action=item.created&limit=5');
+      const wfs = await api('GET', `/api/v1/workflows/${onItem.id}`);
+      assert.fail(
+        `${JSON.stringify(seen)}\naudit: ${JSON.stringify(audit.body)}\nwf: ${JSON.stringify(wfs.body)}\nnow ${new Date().toISOString()}`,
+      );
+    }
+    const run = await waitForRun(seen[0]?.id ?? '');
+    assert.equal(run.output, 'Listened to');
+    assert.equal(run.triggerType, 'event');
+
+    const failing = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'boom', type: 'http', config: { url: `${server.url}/bad` } }],
+      edges: [],
+    });
+    await waitForRun((await startRun(failing.id, {})).runId);
+    let alerts: { id: string }[] = [];
+    const end2 = Date.now() + 10_000;
+    while (alerts.length === 0 && Date.now() < end2) {
+      alerts = (await api('GET', `/api/v1/runs?workflowId=${onFail.id}`)).body.data as typeof alerts;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const alert = await waitForRun(alerts[0]?.id ?? '');
+    assert.equal(alert.output, 'HTTP_STATUS');
+    await api('POST', `/api/v1/workflows/${onFail.id}/deactivate`);
+    await api('POST', `/api/v1/workflows/${onItem.id}/deactivate`);
+  });
+
   it('starts one run per Idempotency-Key', async () => {
     const wf = await create(example({ type: 'manual', config: {} }));
     const first = await startRun(wf.id, { n: 1 }, { 'idempotency-key': 'order-42' });

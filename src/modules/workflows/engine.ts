@@ -45,6 +45,15 @@ export interface EngineOptions {
   workerId?: string;
   /** Runs of one tenant executing at once, across workers (queued ones wait). Default 100. */
   tenantConcurrency?: number;
+  /** Called after a run ends (run events for event triggers); errors are logged, not thrown. */
+  onRunEnded?: (run: {
+    id: string;
+    tenantId: string;
+    workflowId: string;
+    status: string;
+    triggerType: string;
+    error: unknown;
+  }) => Promise<void>;
 }
 
 export interface StartRunInput {
@@ -88,6 +97,8 @@ interface RunRow {
   cancel_requested: boolean;
   started_at: Date | string | null;
   created_at: Date | string;
+  parent_run_id: string | null;
+  trigger_type: string;
 }
 
 interface AttemptRow {
@@ -229,6 +240,8 @@ export class Engine {
           cancel_requested: false,
           started_at: now,
           created_at: now,
+          parent_run_id: input.parentRunId ?? null,
+          trigger_type: input.triggerType,
         },
         Boolean(input.carryOver?.length),
       ),
@@ -383,7 +396,8 @@ export class Engine {
                coalesce((select (v.definition->'settings'->>'concurrency')::int from workflow_versions v
                          where v.workflow_id = runs.workflow_id and v.version = runs.version), 10)
              and (select count(*) from runs r where r.tenant_id = runs.tenant_id and r.status = 'running') < $4::int))
-         returning id, tenant_id, workflow_id, version, status, input, lease_epoch, cancel_requested, started_at, created_at
+         returning id, tenant_id, workflow_id, version, status, input, lease_epoch, cancel_requested, started_at, created_at,
+           parent_run_id, trigger_type
        ), abandoned as (
          update step_attempts a set status = 'failed', finished_at = now(),
            error = jsonb_build_object('code', 'WORKER_LOST', 'message',
@@ -409,6 +423,16 @@ export class Engine {
       return; // finished, held by someone else, not due yet, or held back by a concurrency limit
     }
     await this.execute(claimed, claimed.lease_epoch, claimed.attempts);
+  }
+
+  /** Makes a waiting run due now and hands it to a worker (a sub-run ended, an approval was decided). */
+  async wakeRun(runId: string): Promise<void> {
+    const [r] = await this.q<{ lease_epoch: number }>(
+      'engine_wake_run',
+      `update runs set wake_at = now(), updated_at = now() where id = $1 and status = 'waiting' returning lease_epoch`,
+      [runId],
+    );
+    if (r) await this.enqueueAdvance(runId, r.lease_epoch);
   }
 
   /** Says why a queued run was not claimed, when a concurrency limit held it back. */
@@ -501,6 +525,7 @@ export class Engine {
           error: { code: 'RUN_CANCELLED', message: 'Cancelled.' },
         };
         this.notify(summary);
+        if (run.row.parent_run_id) await this.wakeRun(run.row.parent_run_id);
         return summary;
       }
       if (err instanceof LeaseLost) {
@@ -523,6 +548,7 @@ export class Engine {
       enqueueAdvance: this.enqueueAdvance.bind(this),
       startRun: this.startRun.bind(this),
       wakeQueued: this.wakeQueued.bind(this),
+      wakeRun: this.wakeRun.bind(this),
     };
   }
 }
@@ -558,6 +584,7 @@ class RunExecution {
 
   async execute(): Promise<RunSummary> {
     this.loadAttempts();
+    await this.resolveSubRuns();
     if (this.run.row.cancel_requested)
       return this.finish('cancelled', null, { code: 'RUN_CANCELLED', message: 'Cancelled.' });
     const timeoutMs = this.run.definition.settings.timeoutMs;
@@ -622,6 +649,34 @@ class RunExecution {
     for (const id of this.run.plan.order) if (!this.state.has(id)) this.state.set(id, { status: 'pending' });
   }
 
+  /** A step waiting for a sub-run completes when that run has ended: its row is the truth. */
+  private async resolveSubRuns(): Promise<void> {
+    const waiting = [...this.attempts.values()].filter(
+      (a) => a.status === 'waiting' && (a.wait_state as { waitFor?: string } | null)?.waitFor === 'subworkflow',
+    );
+    for (const a of waiting) {
+      const w = a.wait_state as { state?: { childRunId?: string }; resolution?: unknown };
+      const childId = w.state?.childRunId;
+      if (!childId) continue;
+      const [child] = await this.e.q<{
+        status: string;
+        output: unknown;
+        error: { code?: string; message?: string } | null;
+      }>('engine_child_run', `select status, output, error from runs where id = $1`, [childId]);
+      if (!child || !['succeeded', 'failed', 'cancelled'].includes(child.status)) continue;
+      w.resolution =
+        child.status === 'succeeded'
+          ? { output: child.output }
+          : {
+              error: {
+                code: 'SUBWORKFLOW_FAILED',
+                message: `The sub-workflow run ${childId} ${child.status}: ${child.error?.message ?? ''}`.trim(),
+              },
+            };
+      this.state.set(a.step_id, { status: 'pending' });
+    }
+  }
+
   private markSkipped(stepId: string) {
     const step = this.run.plan.steps.get(stepId);
     const now = new Date().toISOString();
@@ -657,7 +712,13 @@ class RunExecution {
       },
       evaluate: (expression, extra) => evaluate(expression, extra ? { ...scope, ...extra } : scope),
       render: (value) => render(value, scope),
-      services: { ...(this.e.opts.services ?? {}), startSubRun: this.e.startRun },
+      services: {
+        ...(this.e.opts.services ?? {}),
+        startSubRun: this.e.startRun,
+        registry: this.e.opts.registry,
+        db: this.e.opts.db,
+        renderWith: (value: unknown, s: RunScope) => render(value, s),
+      },
     };
   }
 
@@ -885,6 +946,22 @@ class RunExecution {
     const until = wakeAt ?? (external ? new Date('9999-12-31T00:00:00Z') : new Date(Date.now() + 1_000));
     await this.commit({ kind: 'park', status: 'waiting', wakeAt: until });
     if (wakeAt) await this.e.enqueueAdvance(this.run.row.id, this.run.epoch, wakeAt);
+    // A sub-run that ended before we parked could not wake us: look once more.
+    const children = [...this.attempts.values()]
+      .map((a) =>
+        a.status === 'waiting'
+          ? (a.wait_state as { state?: { childRunId?: string } } | null)?.state?.childRunId
+          : undefined,
+      )
+      .filter((id): id is string => Boolean(id));
+    if (children.length) {
+      const [ended] = await this.e.q<{ n: number }>(
+        'engine_children_ended',
+        `select count(*)::int as n from runs where id = any($1::text[]) and status in ('succeeded', 'failed', 'cancelled')`,
+        [children],
+      );
+      if (ended?.n) await this.e.wakeRun(this.run.row.id);
+    }
     return { id: this.run.row.id, status: 'waiting', output: null, error: null };
   }
 
@@ -961,6 +1038,18 @@ class RunExecution {
     error: unknown,
   ): Promise<RunSummary> {
     await this.commit({ kind: 'finish', status, output, error });
+    // A sub-run wakes the run waiting for it.
+    if (this.run.row.parent_run_id) await this.e.wakeRun(this.run.row.parent_run_id);
+    await this.e.opts
+      .onRunEnded?.({
+        id: this.run.row.id,
+        tenantId: this.run.row.tenant_id,
+        workflowId: this.run.row.workflow_id,
+        status,
+        triggerType: this.run.row.trigger_type,
+        error,
+      })
+      .catch((err: unknown) => this.e.opts.logger.warn({ err, runId: this.run.row.id }, 'run-ended hook failed'));
     return { id: this.run.row.id, status, output, error };
   }
 

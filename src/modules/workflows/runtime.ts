@@ -7,11 +7,16 @@ import { createBullmqQueue } from '../../platform/queue/bullmq-queue.ts';
 import { createPostgresQueue } from '../../platform/queue/postgres-queue.ts';
 import type { Consumer, QueueAdapter } from '../../platform/queue/queue.ts';
 import { createSandbox, type Sandbox } from '../../platform/sandbox/sandbox.ts';
+import { createJobWorker } from '../jobs/index.ts';
 import { Engine } from './engine.ts';
+import { EventRelay } from './events.ts';
 import { approvalStep } from './steps/approval.ts';
 import { codeStep } from './steps/code.ts';
 import { delayStep } from './steps/delay.ts';
 import { httpStep } from './steps/http.ts';
+import { itemsStep } from './steps/items.ts';
+import { loopStep } from './steps/loop.ts';
+import { workflowStep } from './steps/workflow.ts';
 import { createStepRegistry, type StepRegistry } from './steps/registry.ts';
 import { TRIGGER_QUEUE, type WorkflowsDeps } from './workflows.service.ts';
 
@@ -31,6 +36,7 @@ export interface WorkflowRuntime {
   readonly engine: Engine;
   readonly queue: QueueAdapter;
   readonly registry: StepRegistry;
+  readonly events: EventRelay;
   /** Starts what the given roles run: `worker` advances runs; `scheduler` fires cron, sweeps leases. */
   start(roles: readonly ('api' | 'worker' | 'scheduler')[]): void;
   /** Stops claiming, waits for runs in flight (up to `timeoutMs`), closes the queue and sandbox. */
@@ -39,7 +45,7 @@ export interface WorkflowRuntime {
 
 /** Every step kind this build ships. */
 export function buildRegistry(): StepRegistry {
-  return createStepRegistry([httpStep, codeStep, delayStep, approvalStep]);
+  return createStepRegistry([httpStep, codeStep, delayStep, approvalStep, loopStep, workflowStep, itemsStep]);
 }
 
 export function createWorkflowRuntime(opts: WorkflowRuntimeOptions): WorkflowRuntime {
@@ -51,7 +57,10 @@ export function createWorkflowRuntime(opts: WorkflowRuntimeOptions): WorkflowRun
   const registry = buildRegistry();
   let sandbox: Sandbox | undefined;
   const fetch = createOutboundFetch(opts.outbound, { timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024 });
+  // eslint-disable-next-line prefer-const -- assigned once the engine it needs exists
+  let relay: EventRelay | undefined;
   const engine = new Engine({
+    onRunEnded: (run) => relay?.runEnded(run) ?? Promise.resolve(),
     db: opts.db,
     queue,
     registry,
@@ -68,6 +77,8 @@ export function createWorkflowRuntime(opts: WorkflowRuntimeOptions): WorkflowRun
       },
     },
   });
+  const jobWorker = createJobWorker({ db: opts.db, queue, logger: opts.logger, fetch });
+  relay = new EventRelay(opts.db, engine, opts.logger);
   const deps: WorkflowsDeps = { db: opts.db, engine, queue, registry, ring: opts.ring };
   let triggers: Consumer | undefined;
 
@@ -76,9 +87,11 @@ export function createWorkflowRuntime(opts: WorkflowRuntimeOptions): WorkflowRun
     engine,
     queue,
     registry,
+    events: relay,
     start(roles) {
       if (roles.includes('worker')) {
         engine.startWorker({ concurrency: opts.engine.workerConcurrency });
+        jobWorker.start(opts.engine.workerConcurrency);
         // Cron ticks of schedule-triggered workflows become runs.
         triggers = queue.consume<{ workflowId: string; tenantId: string }>(
           TRIGGER_QUEUE,
@@ -97,11 +110,14 @@ export function createWorkflowRuntime(opts: WorkflowRuntimeOptions): WorkflowRun
       if (roles.includes('scheduler')) {
         queue.startMaintenance({ intervalMs: 1_000 });
         engine.startSweeper(Math.max(1_000, Math.floor(opts.engine.leaseMs / 4)));
+        relay?.start(1_000);
       }
     },
     async stop(o = {}) {
       const timeoutMs = o.timeoutMs ?? 10_000;
+      relay?.stop();
       await triggers?.close({ drain: true, timeoutMs });
+      await jobWorker.stop(timeoutMs);
       await engine.stop({ timeoutMs });
       if (!opts.queue) await queue.close({ timeoutMs });
       await sandbox?.close();

@@ -422,7 +422,7 @@ export async function getRun(deps: WorkflowsDeps, ctx: ActorContext, id: string)
 export async function cancelRun(deps: WorkflowsDeps, ctx: ActorContext, id: string) {
   const outcome = await inTenant(deps.db, ctx.tenantId, async (tx) => {
     const [r] = await tx
-      .select({ status: runs.status })
+      .select({ status: runs.status, parentRunId: runs.parentRunId })
       .from(runs)
       .where(and(eq(runs.tenantId, ctx.tenantId), eq(runs.id, id)))
       .for('update');
@@ -437,9 +437,11 @@ export async function cancelRun(deps: WorkflowsDeps, ctx: ActorContext, id: stri
           then '{"code":"RUN_CANCELLED","message":"Cancelled."}'::jsonb else error end
       where id = ${id}`);
     await recordAudit(tx, ctx, { action: 'run.cancelled', targetType: 'run', targetId: id });
-    return r.status;
+    return r;
   });
-  return { id, previousStatus: outcome, cancelRequested: true };
+  // A cancelled sub-run fails the step waiting for it (the parent sees it when it wakes).
+  if (outcome.parentRunId) await deps.engine.wakeRun(outcome.parentRunId);
+  return { id, previousStatus: outcome.status, cancelRequested: true };
 }
 
 /** A new run of the same version with the same input. */

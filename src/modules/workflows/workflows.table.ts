@@ -151,3 +151,10 @@ export const stepAttempts = pgTable(
     ),
   ],
 );
+
+/** Where the event relay has read up to, per source (e.g. `audit`): an id in that source's order. */
+export const eventCursors = pgTable('event_cursors', {
+  name: text('name').primaryKey(),
+  position: text('position').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

@@ -141,8 +141,9 @@ export function createPostgresQueue(db: Database, opts: PostgresQueueOptions = {
          values ($1, $2, $3::jsonb, $4::int, coalesce($5::timestamptz, now()), $6::int, $7::jsonb, $8)
          on conflict (queue, idempotency_key) where idempotency_key is not null do nothing
          returning id
-       ), note as (select pg_notify('${CHANNEL}', $2) from ins)
-       select id, true as created from ins
+       )
+       -- NOTIFY from the main query: a WITH query nobody reads would never run.
+       select id, true as created from ins cross join lateral (select pg_notify('${CHANNEL}', $2)) n
        union all
        select id, false from queue_jobs where $8::text is not null and queue = $2 and idempotency_key = $8
          and not exists (select 1 from ins)`,

@@ -1,0 +1,205 @@
+import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/database.ts';
+import { rawQuery } from '../../platform/db/raw-query.ts';
+import { newId } from '../../platform/ids.ts';
+import type { Engine } from './engine.ts';
+import { evaluate, truthy } from './expressions.ts';
+
+/**
+ * Event triggers. Item events come from the audit log, which every mutation writes in its own
+ * transaction — the log is the outbox. The relay (scheduler role) reads it in id order from a
+ * stored cursor and starts a run of every active workflow of that tenant listening for the event,
+ * with the audit entry's id as idempotency key: several schedulers, or a relay that re-reads after
+ * a crash, start each run once. Entries are read once they are a second old, so a transaction
+ * that committed a little after a later one is not skipped.
+ *
+ * Run events (`run.completed`, `run.failed`) are raised by the engine when a run ends, in the
+ * process that ended it (at most once: a crash between the run's last commit and the start is not
+ * replayed). A run started by a run event does not raise one itself, so workflows cannot loop.
+ */
+
+const ITEM_EVENTS = ['item.created', 'item.updated', 'item.deleted'] as const;
+const SUBSCRIPTIONS_TTL_MS = 2_000;
+
+interface Subscription {
+  workflowId: string;
+  tenantId: string;
+  event: string;
+  filter: string | null;
+  /** Events from before the workflow was (last) activated or changed do not start it. */
+  since: number;
+}
+
+interface AuditEvent {
+  id: string;
+  tenant_id: string;
+  action: string;
+  target_id: string;
+  changes: { before: unknown; after: unknown } | null;
+  created_at: Date | string;
+}
+
+export class EventRelay {
+  private subs: Subscription[] = [];
+  private loadedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly engine: Engine,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Active event-triggered workflows (cached briefly: activation reaches the relay within 2 s). */
+  private async subscriptions(fresh = false): Promise<Subscription[]> {
+    if (!fresh && Date.now() - this.loadedAt < SUBSCRIPTIONS_TTL_MS) return this.subs;
+    this.subs = (
+      await rawQuery<{ id: string; tenant_id: string; event: string; filter: string | null; since: Date | string }>(
+        this.db,
+        {
+          name: 'events_subscriptions',
+          text: `select w.id, w.tenant_id, v.definition->'trigger'->'config'->>'event' as event,
+                 v.definition->'trigger'->'config'->>'filter' as filter, w.updated_at as since
+               from workflows w join workflow_versions v on v.workflow_id = w.id and v.version = w.current_version
+               where w.active and v.definition->'trigger'->>'type' = 'event'`,
+          values: [],
+        },
+      )
+    ).map((r) => ({
+      workflowId: r.id,
+      tenantId: r.tenant_id,
+      event: r.event,
+      filter: r.filter,
+      since: new Date(r.since).getTime(),
+    }));
+    this.loadedAt = Date.now();
+    return this.subs;
+  }
+
+  start(intervalMs = 1_000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One pass over new audit entries. Exposed for tests. */
+  async tick(): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    try {
+      // Read fresh each pass: the cursor must never pass an event a just-activated workflow awaits.
+      const subs = (await this.subscriptions(true)).filter((x) => (ITEM_EVENTS as readonly string[]).includes(x.event));
+      let cursor = await this.cursor();
+      if (subs.length === 0) {
+        // Nobody listens: skip ahead to a second ago (events before an activation never start it).
+        const ahead = `aud_${newId('aud', Date.now() - 1_000).slice(4, 14)}`;
+        if (ahead > cursor) await this.saveCursor(ahead);
+        return 0;
+      }
+      let started = 0;
+      for (let page = 0; page < 10; page++) {
+        const rows = await rawQuery<AuditEvent>(this.db, {
+          name: 'events_audit_page',
+          text: `select id, tenant_id, action, target_id, changes, created_at from audit_logs
+                 where id > $1 and created_at < now() - interval '1 second' and action = any($2::text[])
+                 order by id limit 500`,
+          values: [cursor, [...ITEM_EVENTS]],
+        });
+        for (const row of rows) {
+          for (const sub of subs) {
+            if (sub.tenantId !== row.tenant_id || sub.event !== row.action) continue;
+            if (new Date(row.created_at).getTime() < sub.since) continue;
+            const event = {
+              type: row.action,
+              itemId: row.target_id,
+              item: row.changes?.after ?? null,
+              before: row.changes?.before ?? null,
+              at: new Date(row.created_at).toISOString(),
+            };
+            if (await this.trigger(sub, event, `event:${row.id}`)) started++;
+          }
+        }
+        const last = rows.at(-1)?.id;
+        if (last && last > cursor) {
+          cursor = last;
+          await this.saveCursor(last);
+        }
+        if (rows.length < 500) break;
+      }
+      return started;
+    } catch (err) {
+      this.logger.warn({ err }, 'event relay pass failed; retrying');
+      return 0;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Raised by the engine when a run ends. */
+  async runEnded(run: {
+    id: string;
+    tenantId: string;
+    workflowId: string;
+    status: string;
+    triggerType: string;
+    error: unknown;
+  }) {
+    if (run.triggerType === 'event' || (run.status !== 'succeeded' && run.status !== 'failed')) return;
+    const type = run.status === 'succeeded' ? 'run.completed' : 'run.failed';
+    const subs = (await this.subscriptions()).filter(
+      (s) => s.tenantId === run.tenantId && s.event === type && s.workflowId !== run.workflowId,
+    );
+    for (const sub of subs) {
+      await this.trigger(
+        sub,
+        { type, runId: run.id, workflowId: run.workflowId, status: run.status, error: run.error ?? null },
+        `event:${run.id}`,
+      );
+    }
+  }
+
+  private async trigger(sub: Subscription, event: Record<string, unknown>, key: string): Promise<boolean> {
+    try {
+      if (sub.filter && !truthy(await evaluate(sub.filter, { event, ...event }))) return false;
+      const r = await this.engine.startRun({
+        tenantId: sub.tenantId,
+        workflowId: sub.workflowId,
+        input: { event },
+        triggerType: 'event',
+        idempotencyKey: key,
+      });
+      return r.created;
+    } catch (err) {
+      this.logger.warn({ err, workflowId: sub.workflowId }, 'event trigger could not start a run');
+      return false;
+    }
+  }
+
+  private async cursor(): Promise<string> {
+    const [row] = await rawQuery<{ position: string }>(this.db, {
+      name: 'events_cursor',
+      text: `select position from event_cursors where name = 'audit'`,
+      values: [],
+    });
+    if (row) return row.position;
+    // First start: from now on, not the whole history.
+    const start = `aud_${newId('aud').slice(4, 14)}`;
+    await this.saveCursor(start);
+    return start;
+  }
+
+  private async saveCursor(position: string): Promise<void> {
+    await rawQuery(this.db, {
+      name: 'events_cursor_save',
+      text: `insert into event_cursors (name, position) values ('audit', $1)
+             on conflict (name) do update set position = greatest(event_cursors.position, excluded.position), updated_at = now()`,
+      values: [position],
+    });
+  }
+}
