@@ -155,6 +155,21 @@ describe('engine crash recovery with real processes', () => {
         await db?.dispose();
       });
 
+      /** An api and a scheduler process on the test database, and a signed-up user. */
+      const cluster = async (server: BlockServer) => {
+        env = cliEnv({
+          DATABASE_URL: db.url,
+          SWITCHYARD_SECRET_KEY: newSecretKey(),
+          SWITCHYARD_DATA_DIR: makeDataDir(),
+          ENGINE_LEASE_MS: String(LEASE_MS),
+          EGRESS_ALLOWLIST: `127.0.0.1:${server.port}`,
+        });
+        const { url } = await startReady(['api'], env);
+        const scheduler = spawnCli(['scheduler'], env);
+        await scheduler.waitForLog((l) => l.msg === 'scheduler role started', 'the scheduler to start');
+        return { url, scheduler, headers: await signupHeaders(url) };
+      };
+
       const worker = async (): Promise<CliProcess> => {
         const w = spawnCli(['worker'], env);
         await w.waitForLog((l) => l.msg === 'worker role started', 'the worker to start');
@@ -164,17 +179,7 @@ describe('engine crash recovery with real processes', () => {
       it('finishes a run after kill -9 of the worker mid-step; committed steps ran once', async () => {
         const server = await blockServer();
         try {
-          env = cliEnv({
-            DATABASE_URL: db.url,
-            SWITCHYARD_SECRET_KEY: newSecretKey(),
-            SWITCHYARD_DATA_DIR: makeDataDir(),
-            ENGINE_LEASE_MS: String(LEASE_MS),
-            EGRESS_ALLOWLIST: `127.0.0.1:${server.port}`,
-          });
-          const { url } = await startReady(['api'], env);
-          const scheduler = spawnCli(['scheduler'], env);
-          await scheduler.waitForLog((l) => l.msg === 'scheduler role started', 'the scheduler to start');
-          const headers = await signupHeaders(url);
+          const { url, scheduler, headers } = await cluster(server);
           const w1 = await worker();
           const runId = await startWorkflow(url, headers, server.url);
           await server.blocked(1);
@@ -204,17 +209,7 @@ describe('engine crash recovery with real processes', () => {
       it('rejects the late result of a worker paused past its lease (SIGSTOP / SIGCONT)', async () => {
         const server = await blockServer();
         try {
-          env = cliEnv({
-            DATABASE_URL: db.url,
-            SWITCHYARD_SECRET_KEY: newSecretKey(),
-            SWITCHYARD_DATA_DIR: makeDataDir(),
-            ENGINE_LEASE_MS: String(LEASE_MS),
-            EGRESS_ALLOWLIST: `127.0.0.1:${server.port}`,
-          });
-          const { url } = await startReady(['api'], env);
-          const scheduler = spawnCli(['scheduler'], env);
-          await scheduler.waitForLog((l) => l.msg === 'scheduler role started', 'the scheduler to start');
-          const headers = await signupHeaders(url);
+          const { url, scheduler, headers } = await cluster(server);
           const w1 = await worker();
           const runId = await startWorkflow(url, headers, server.url);
           await server.blocked(1);

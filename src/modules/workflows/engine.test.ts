@@ -628,6 +628,36 @@ describeEachBackend('workflow engine over the API', (getDb) => {
     await api('POST', `/api/v1/workflows/${onItem.id}/deactivate`);
   });
 
+  it('enqueues a background job from a run', async () => {
+    const wf = await create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        {
+          id: 'sum',
+          type: 'job',
+          config: {
+            job: {
+              type: 'process-data',
+              payload: { format: 'json', data: '{{ trigger.body.rows }}', expression: '$sum(data.n)' },
+            },
+          },
+        },
+      ],
+      edges: [],
+    });
+    const run = await waitForRun((await startRun(wf.id, { rows: [{ n: 1 }, { n: 2 }, { n: 3 }] })).runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    const jobId = (run.output as { id: string }).id;
+    const end = Date.now() + 15_000;
+    let job: { status: string; result: unknown } = { status: 'queued', result: null };
+    while (job.status !== 'succeeded' && Date.now() < end) {
+      job = (await api('GET', `/api/v1/jobs/${jobId}`)).body as typeof job;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(job.status, 'succeeded', JSON.stringify(job));
+    assert.equal(job.result, 6);
+  });
+
   it('starts one run per Idempotency-Key', async () => {
     const wf = await create(example({ type: 'manual', config: {} }));
     const first = await startRun(wf.id, { n: 1 }, { 'idempotency-key': 'order-42' });

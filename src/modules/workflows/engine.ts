@@ -717,6 +717,7 @@ class RunExecution {
         startSubRun: this.e.startRun,
         registry: this.e.opts.registry,
         db: this.e.opts.db,
+        queue: this.e.opts.queue,
         renderWith: (value: unknown, s: RunScope) => render(value, s),
       },
     };

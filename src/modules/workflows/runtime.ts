@@ -15,6 +15,7 @@ import { codeStep } from './steps/code.ts';
 import { delayStep } from './steps/delay.ts';
 import { httpStep } from './steps/http.ts';
 import { itemsStep } from './steps/items.ts';
+import { jobStep } from './steps/job.ts';
 import { loopStep } from './steps/loop.ts';
 import { workflowStep } from './steps/workflow.ts';
 import { createStepRegistry, type StepRegistry } from './steps/registry.ts';
@@ -45,7 +46,7 @@ export interface WorkflowRuntime {
 
 /** Every step kind this build ships. */
 export function buildRegistry(): StepRegistry {
-  return createStepRegistry([httpStep, codeStep, delayStep, approvalStep, loopStep, workflowStep, itemsStep]);
+  return createStepRegistry([httpStep, codeStep, delayStep, approvalStep, loopStep, workflowStep, itemsStep, jobStep]);
 }
 
 export function createWorkflowRuntime(opts: WorkflowRuntimeOptions): WorkflowRuntime {
