@@ -72,7 +72,8 @@ export interface TestApp {
 
 export const TEST_ENGINE: Config['engine'] = {
   queueAdapter: 'postgres',
-  leaseMs: 2_000,
+  // Long enough that a loaded CI machine never loses a lease by accident; crash tests set their own.
+  leaseMs: 10_000,
   maxStepOutputBytes: 1024 * 1024,
   workerConcurrency: 4,
   tenantConcurrency: 100,
