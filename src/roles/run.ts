@@ -106,7 +106,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   let built: Awaited<ReturnType<typeof buildApp>> | undefined;
   // Redis (rate-limit store today, queues later) is part of readiness when configured.
   const redisProbe = config.redis ? createRedisProbe(config.redis.url) : undefined;
-  const workflows = createWorkflowRuntime({
+  const workflows = await createWorkflowRuntime({
     db: handle.db,
     logger,
     ring,

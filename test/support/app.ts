@@ -101,7 +101,7 @@ export async function createTestApp(
   const logs = new LogCapture();
   const logger = createLogger({ level: 'info', pretty: false, destination: logs });
   const workflows = opts.engine
-    ? createWorkflowRuntime({
+    ? await createWorkflowRuntime({
         db: db.handle.db,
         logger,
         ring: TEST_RING,
