@@ -5,6 +5,7 @@ import type { ActorContext } from '../../platform/context.ts';
 import type { KeyRing } from '../../platform/crypto/index.ts';
 import { randomToken } from '../../platform/crypto/index.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { rawQuery } from '../../platform/db/raw-query.ts';
 import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import { idPattern, newId } from '../../platform/ids.ts';
@@ -610,18 +611,27 @@ export async function handleWebhook(
     idempotencyKey?: string | undefined;
   },
 ): Promise<WebhookResult> {
-  const [w] = await deps.db.select().from(workflows).where(eq(workflows.webhookKey, key));
+  // One prepared statement (the hot path of webhook triggers): the workflow and its trigger only.
+  const [w] = await rawQuery<{
+    id: string;
+    tenant_id: string;
+    active: boolean;
+    current_version: number;
+    webhook_secret: string | null;
+    trigger: WorkflowDefinition['trigger'] | null;
+  }>(deps.db, {
+    name: 'webhook_lookup',
+    text: `select w.id, w.tenant_id, w.active, w.current_version, w.webhook_secret, v.definition->'trigger' as trigger
+           from workflows w
+           join workflow_versions v on v.workflow_id = w.id and v.version = w.current_version
+           where w.webhook_key = $1`,
+    values: [key],
+  });
   // Unknown, inactive and non-webhook workflows all answer alike.
   const missing = () => notFound('WEBHOOK_NOT_FOUND', 'No active webhook at this address.');
-  if (!w || !w.active) throw missing();
-  const [v] = await deps.db
-    .select()
-    .from(workflowVersions)
-    .where(and(eq(workflowVersions.workflowId, w.id), eq(workflowVersions.version, w.currentVersion)));
-  const definition = v?.definition as WorkflowDefinition | undefined;
-  if (!definition || definition.trigger.type !== 'webhook') throw missing();
-  if (w.webhookSecret) {
-    const secret = deps.ring.open(w.webhookSecret, `webhook:${w.id}`);
+  if (!w || !w.active || w.trigger?.type !== 'webhook') throw missing();
+  if (w.webhook_secret) {
+    const secret = deps.ring.open(w.webhook_secret, `webhook:${w.id}`);
     const header = request.headers['x-switchyard-signature'];
     const given = typeof header === 'string' ? header.replace(/^sha256=/, '') : '';
     const expected = createHmac('sha256', secret).update(request.rawBody).digest('hex');
@@ -630,15 +640,15 @@ export async function handleWebhook(
       throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'unauthenticated', 'The webhook signature is missing or wrong.');
     }
   }
-  const cfg = definition.trigger.config as { respond?: 'immediately' | 'wait'; timeoutMs?: number };
+  const cfg = w.trigger.config as { respond?: 'immediately' | 'wait'; timeoutMs?: number };
   const wait = cfg.respond === 'wait';
   const headers = Object.fromEntries(
     Object.entries(request.headers).filter(([k]) => !/^(authorization|cookie|x-switchyard-signature)$/i.test(k)),
   );
   const started = await deps.engine.startRun({
-    tenantId: w.tenantId,
+    tenantId: w.tenant_id,
     workflowId: w.id,
-    version: w.currentVersion,
+    version: w.current_version,
     input: { body: request.body ?? null, headers, query: request.query ?? {} },
     triggerType: 'webhook',
     idempotencyKey: request.idempotencyKey,
