@@ -1,9 +1,13 @@
 /**
- * The benchmark's baseline: a bare Fastify app serving the two item routes with one SQL statement
+ * The benchmarks' baseline: a bare Fastify app serving the two item routes with one SQL statement
  * each, against the same schema and the same database driver settings as Switchyard. No schemas,
  * no hooks, no plugins, logger off — the floor a Switchyard route could reach on this database.
  *
- * Run as a child process by `bench/api.bench.ts`; configured by the same variables as Switchyard:
+ * `POST /bench/write-read` is the engine benchmark's floor for a webhook execution: one INSERT of
+ * the JSON body into a plain table (`bench_writes`, created here: primary key only), then one
+ * SELECT of that row, answered as JSON.
+ *
+ * Run as a child process by `bench/api.bench.ts` and `bench/engine.bench.ts`; configured by the same variables as Switchyard:
  * PORT, HOST, DATABASE_URL (PostgreSQL) or SWITCHYARD_DATA_DIR (PGlite at `<dir>/pgdata`, already
  * migrated), DATABASE_POOL_MAX. Stops cleanly on SIGTERM / SIGINT.
  */
@@ -22,6 +26,10 @@ const BENCH_TENANT_ID = 'ten_00000000000000000000000000';
 const COLUMNS = 'id, tenant_id, name, description, status, tags, metadata, version, created_at, updated_at';
 const SELECT_ITEM = `select ${COLUMNS} from items where tenant_id = $1 and id = $2`;
 const INSERT_ITEM = `insert into items (id, tenant_id, name, tags, metadata) values ($1, $2, $3, $4, $5) returning ${COLUMNS}`;
+const CREATE_WRITES = `create table if not exists bench_writes (
+  id text primary key, payload jsonb not null, created_at timestamptz not null default now())`;
+const INSERT_WRITE = 'insert into bench_writes (id, payload) values ($1, $2)';
+const SELECT_WRITE = 'select id, payload, created_at from bench_writes where id = $1';
 
 type Row = Record<string, unknown>;
 
@@ -67,6 +75,7 @@ interface CreateBody {
 
 async function main(): Promise<void> {
   const db = await openBareDb(process.env);
+  await db.query(CREATE_WRITES, []);
   const app = Fastify({ logger: false });
 
   app.get('/health/ready', async () => {
@@ -90,6 +99,13 @@ async function main(): Promise<void> {
       JSON.stringify(body.metadata ?? {}),
     ]);
     return reply.status(201).send(row);
+  });
+
+  app.post<{ Body: unknown }>('/bench/write-read', async (req) => {
+    const id = newId('run');
+    await db.query(INSERT_WRITE, [id, JSON.stringify(req.body ?? null)]);
+    const [row] = await db.query(SELECT_WRITE, [id]);
+    return row;
   });
 
   await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' });
