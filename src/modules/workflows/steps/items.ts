@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { ActorContext } from '../../../platform/context.ts';
 import type { Database } from '../../../platform/db/database.ts';
 import { idPattern } from '../../../platform/ids.ts';
 import { createItem, getItem, listItems, updateItem } from '../../items/index.ts';
 import { CreateItemBody, ListItemsQuery, UpdateItemBody } from '../../items/items.dto.ts';
-import { defineStepKind, StepPermanentError } from './step-kind.ts';
+import { defineStepKind, runActor, StepPermanentError } from './step-kind.ts';
 
 const itemId = z.string().min(1).max(200);
 const Config = z.discriminatedUnion('action', [
@@ -27,13 +26,7 @@ export const itemsStep = defineStepKind({
   async execute(config, ctx) {
     const db = ctx.services.db as Database | undefined;
     if (!db) throw new StepPermanentError('Items are not available here.', 'STEP_UNAVAILABLE');
-    const actor: ActorContext = {
-      tenantId: ctx.tenantId,
-      actor: { type: 'system', id: `run:${ctx.runId}` },
-      requestId: undefined,
-      ip: undefined,
-      userAgent: undefined,
-    };
+    const actor = runActor(ctx);
     const bad = (what: string, error: z.ZodError) =>
       new StepPermanentError(
         `Invalid ${what}: ${error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { ActorContext } from '../../../platform/context.ts';
 import type { Database } from '../../../platform/db/database.ts';
 import type { QueueAdapter } from '../../../platform/queue/queue.ts';
 import { createJob } from '../../jobs/index.ts';
 import { CreateJobBody } from '../../jobs/jobs.dto.ts';
-import { defineStepKind, StepPermanentError } from './step-kind.ts';
+import { defineStepKind, runActor, StepPermanentError } from './step-kind.ts';
 
 const Config = z
   .object({
@@ -34,13 +33,7 @@ export const jobStep = defineStepKind({
         'JOB_PAYLOAD_INVALID',
       );
     }
-    const actor: ActorContext = {
-      tenantId: ctx.tenantId,
-      actor: { type: 'system', id: `run:${ctx.runId}` },
-      requestId: undefined,
-      ip: undefined,
-      userAgent: undefined,
-    };
+    const actor = runActor(ctx);
     const { job } = await createJob({ db, queue }, actor, parsed.data, {
       idempotencyKey: `run:${ctx.runId}:${ctx.stepId}:${ctx.attempt}`,
     });

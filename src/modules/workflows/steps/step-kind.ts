@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ActorContext } from '../../../platform/context.ts';
 
 /**
  * A step kind is one file that declares its config schema, its handler and, optionally, a
@@ -84,3 +85,12 @@ export interface StepKind<C = unknown> {
 
 /** Helps a step file keep its config type. */
 export const defineStepKind = <C>(kind: StepKind<C>): StepKind<C> => kind;
+
+/** Who a step acts as when it calls another module: the run itself, audited as `system:run:<id>`. */
+export const runActor = (ctx: Pick<StepContext, 'tenantId' | 'runId'>): ActorContext => ({
+  tenantId: ctx.tenantId,
+  actor: { type: 'system', id: `run:${ctx.runId}` },
+  requestId: undefined,
+  ip: undefined,
+  userAgent: undefined,
+});
