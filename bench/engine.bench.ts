@@ -84,7 +84,9 @@ const USAGE = `Usage: npm run bench:engine -- [options]
                             PGlite always runs its built-in postgres queue)
   --phase <list>            webhook,sequential,drain (default all)
   --smoke                   1 s load, 5 sequential runs, 1,000 drained: checks that everything works
-  --cpu-prof                profile each Switchyard process (bench/results/profiles-*/)
+  --cpu-prof                profile every server process (bench/results/profiles-engine-*/)
+  --trace-sql               time every SQL statement of the Switchyard and raw-queue processes, by
+                            statement (bench/results/sql-engine-*/; see sql-trace.mjs)
   -h, --help                this help
 
 PostgreSQL: BENCH_DATABASE_URL (default ${DEFAULT_ADMIN_URL}) names an admin connection; each
@@ -106,6 +108,7 @@ interface Options {
   phases: Phase[];
   smoke: boolean;
   cpuProf: boolean;
+  traceSql: boolean;
 }
 
 function parseList<T extends string>(name: string, raw: string | undefined, all: readonly T[]): T[] {
@@ -135,6 +138,7 @@ function parseOptions(argv: string[]): Options | undefined {
       phase: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      'trace-sql': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -163,6 +167,7 @@ function parseOptions(argv: string[]): Options | undefined {
     phases: parseList('phase', values.phase, PHASES),
     smoke,
     cpuProf: values['cpu-prof'],
+    traceSql: values['trace-sql'],
   };
 }
 
@@ -243,6 +248,7 @@ interface Context {
   adminUrl: string;
   redisUrl: string | undefined;
   profileDir: string | undefined;
+  traceDir: string | undefined;
 }
 
 async function startSwitchyard(
@@ -265,8 +271,9 @@ async function startSwitchyard(
   const profile = ctx.profileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.profileDir, `${backendId(backend)}-${tag}`)}`]
     : [];
+  const trace = sqlTrace(ctx, `${backendId(backend)}-${tag}`, env);
   const label = `${backendLabel(backend)} / switchyard ${command} (${tag})`;
-  const proc = ServerProcess.spawn(label, [...profile, 'bin/switchyard.mjs', command], env);
+  const proc = ServerProcess.spawn(label, [...profile, ...trace, 'bin/switchyard.mjs', command], env);
   opts.onSpawn?.(proc);
   const stop = async () => {
     await proc.stop();
@@ -281,6 +288,13 @@ async function startSwitchyard(
     throw err;
   }
   return { proc, baseUrl };
+}
+
+/** With --trace-sql: the preload's arguments, its output file set in `env`. */
+function sqlTrace(ctx: Context, name: string, env: NodeJS.ProcessEnv): string[] {
+  if (!ctx.traceDir) return [];
+  env.SQL_TRACE_OUT = path.join(ctx.traceDir, `${name}.txt`);
+  return ['--import', './bench/sql-trace.mjs'];
 }
 
 async function stopSwitchyard(r: Running): Promise<void> {
@@ -543,9 +557,10 @@ async function barePhase(ctx: Context, db: DatabaseKind): Promise<BareResult> {
     const port = await freePort();
     const env = childEnv({ ...prepared.env, PORT: String(port), HOST });
     await migrate(env);
+    const profile = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.profileDir, `${db}-bare`)}`] : [];
     proc = ServerProcess.spawn(
       `${DATABASE_LABEL[db]} / bare Fastify`,
-      ['--import', 'tsx', 'bench/bare-server.ts'],
+      [...profile, '--import', 'tsx', 'bench/bare-server.ts'],
       env,
     );
     cleanups.add(stop);
@@ -895,9 +910,10 @@ async function drainPhase(ctx: Context, backend: Backend): Promise<DrainResult> 
 
 async function rawQueuePhase(ctx: Context, backend: Backend): Promise<RawQueueResult> {
   const run = async (env: NodeJS.ProcessEnv) => {
+    const trace = sqlTrace(ctx, `${backendId(backend)}-raw-queue`, env);
     const proc = ServerProcess.spawn(
       `${backendLabel(backend)} / raw queue`,
-      ['--import', 'tsx', 'bench/raw-queue.ts'],
+      [...trace, '--import', 'tsx', 'bench/raw-queue.ts'],
       env,
     );
     const stop = async () => {
@@ -972,10 +988,13 @@ async function withDatabase<T>(ctx: Context, backend: Backend, fn: (p: PreparedD
 /** The commit measured, and the source files that differ from it (the engine changes often). */
 function gitState(): { commit: string; changed: string[] } | undefined {
   try {
-    const run = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const run = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
     return {
-      commit: run(['rev-parse', 'HEAD']),
-      changed: run(['status', '--porcelain', '--', 'src', 'migrations']).split('\n').filter(Boolean),
+      commit: run(['rev-parse', 'HEAD']).trim(),
+      // Porcelain lines start with a two-letter status (` M path`): no trim, or the first loses it.
+      changed: run(['status', '--porcelain', '--', 'src', 'migrations'])
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
     };
   } catch {
     return undefined;
@@ -1242,7 +1261,9 @@ async function main(): Promise<number> {
     adminUrl,
     redisUrl,
     profileDir: options.cpuProf ? path.join(RESULTS_DIR, `profiles-engine-${stamp}`) : undefined,
+    traceDir: options.traceSql ? path.join(RESULTS_DIR, `sql-engine-${stamp}`) : undefined,
   };
+  if (ctx.traceDir) fs.mkdirSync(ctx.traceDir, { recursive: true });
 
   const results: Results = { webhook: [], bare: [], sequential: [], drain: [] };
   if (options.phases.includes('webhook')) {
@@ -1261,7 +1282,9 @@ async function main(): Promise<number> {
   const file = path.join(RESULTS_DIR, `engine-${stamp}.json`);
   fs.writeFileSync(file, `${JSON.stringify({ meta, results, targets: checks }, null, 2)}\n`);
   log(
-    `\nraw results: ${path.relative(ROOT, file)}${ctx.profileDir ? `\nCPU profiles: ${path.relative(ROOT, ctx.profileDir)}` : ''}`,
+    `\nraw results: ${path.relative(ROOT, file)}` +
+      (ctx.profileDir ? `\nCPU profiles: ${path.relative(ROOT, ctx.profileDir)}` : '') +
+      (ctx.traceDir ? `\nSQL statement traces: ${path.relative(ROOT, ctx.traceDir)}` : ''),
   );
 
   // Correctness, not speed: every request answered 2xx, every run succeeded.
