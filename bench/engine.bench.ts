@@ -15,6 +15,7 @@
  * fresh database; phases run one after another, never concurrently. All traffic goes to 127.0.0.1
  * and every loop is bounded by a count and a time.
  */
+import { exampleDefinition } from '../test/support/workflows.ts';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -365,22 +366,7 @@ function cannon(opts: autocannon.Options, limitMs: number): Promise<autocannon.R
 // Workflow definitions
 
 /** The docs' example (docs/workflows.md): webhook → double → big → reply, answering reply's output. */
-const WEBHOOK_DEFINITION = {
-  trigger: { type: 'webhook', config: { respond: 'wait', responseStep: 'reply' } },
-  steps: [
-    { id: 'double', type: 'transform', config: { expression: '{"n": trigger.body.n * 2}' } },
-    { id: 'big', type: 'condition', config: { expression: 'steps.double.output.n > 10' } },
-    {
-      id: 'reply',
-      type: 'transform',
-      config: { expression: '{"n": steps.double.output.n, "big": steps.big.output.result}' },
-    },
-  ],
-  edges: [
-    { from: 'double', to: 'big' },
-    { from: 'big', to: 'reply' },
-  ],
-};
+const WEBHOOK_DEFINITION = exampleDefinition();
 
 type StepKind = 'transform' | 'delay';
 type Start = 'queued' | 'inline';

@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ActorContext } from '../../platform/context.ts';
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Executor } from '../../platform/db/database.ts';
 import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { idPattern, newId } from '../../platform/ids.ts';
@@ -198,12 +198,7 @@ export async function cancelJob(
   log?: JobsLog | undefined,
 ): Promise<Job> {
   const { before, after } = await inTenant(deps.db, ctx.tenantId, async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(jobs)
-      .where(and(eq(jobs.tenantId, ctx.tenantId), eq(jobs.id, id)))
-      .for('update');
-    if (!current) throw jobNotFound(id);
+    const current = await lockJob(tx, ctx.tenantId, id);
     if (current.status !== 'queued' && current.status !== 'running') {
       throw conflict(
         'JOB_NOT_CANCELLABLE',
@@ -238,15 +233,21 @@ export async function cancelJob(
   return toJob(after);
 }
 
+/** The tenant's job, locked for the rest of the transaction; another tenant's id is not found. */
+async function lockJob(tx: Executor, tenantId: string, id: string) {
+  const [current] = await tx
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.tenantId, tenantId), eq(jobs.id, id)))
+    .for('update');
+  if (!current) throw jobNotFound(id);
+  return current;
+}
+
 /** Runs a failed or cancelled job again now, as a new message with its attempts reset. */
 export async function retryJob(deps: JobsDeps, ctx: ActorContext, id: string, log?: JobsLog | undefined): Promise<Job> {
   const row = await inTenant(deps.db, ctx.tenantId, async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(jobs)
-      .where(and(eq(jobs.tenantId, ctx.tenantId), eq(jobs.id, id)))
-      .for('update');
-    if (!current) throw jobNotFound(id);
+    const current = await lockJob(tx, ctx.tenantId, id);
     if (current.status !== 'failed' && current.status !== 'cancelled') {
       throw conflict('JOB_NOT_RETRYABLE', `Job ${id} is ${current.status}: only failed or cancelled jobs retry.`, {
         jobId: id,

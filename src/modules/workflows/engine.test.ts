@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { z } from 'zod';
 import { createTestApp, describeEachBackend, type TestApp } from '../../../test/support/app.ts';
+import { exampleDefinition } from '../../../test/support/workflows.ts';
 import { defineStepKind } from './steps/step-kind.ts';
 
 /** A local HTTP server whose answers the test scripts; counts hits per path. */
@@ -35,22 +36,7 @@ async function startServer(
   return { server, port, hits, url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-const example = (trigger: unknown) => ({
-  trigger,
-  steps: [
-    { id: 'double', type: 'transform', config: { expression: '{"n": trigger.body.n * 2}' } },
-    { id: 'big', type: 'condition', config: { expression: 'steps.double.output.n > 10' } },
-    {
-      id: 'reply',
-      type: 'transform',
-      config: { expression: '{"n": steps.double.output.n, "big": steps.big.output.result}' },
-    },
-  ],
-  edges: [
-    { from: 'double', to: 'big' },
-    { from: 'big', to: 'reply' },
-  ],
-});
+const example = (trigger: unknown) => exampleDefinition(trigger);
 
 /** Steps that record what they did, with an undo: for the saga test. */
 const journal: string[] = [];

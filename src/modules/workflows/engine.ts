@@ -151,6 +151,28 @@ type RunUpdate =
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
+interface EngineInternals {
+  opts: EngineOptions;
+  leaseMs: number;
+  maxOutputBytes: number;
+  workerId: string;
+  q<T>(name: string, text: string, values: unknown[]): Promise<T[]>;
+  enqueueAdvance(runId: string, epoch: number, runAt?: Date): Promise<unknown>;
+  startRun(input: StartRunInput): ReturnType<Engine['startRun']>;
+  wakeQueued(workflowId: string): Promise<void>;
+  wakeRun(runId: string): Promise<void>;
+}
+
+/**
+ * A step's config parsed by its kind, once per plan step: plans are cached per immutable version,
+ * so the same step object comes back for every run of that version.
+ */
+const parsedConfigs = new WeakMap<object, unknown>();
+function configOf(kind: StepKind, step: PlanStep): unknown {
+  if (!parsedConfigs.has(step)) parsedConfigs.set(step, kind.config.parse(step.config));
+  return parsedConfigs.get(step);
+}
+
 export class Engine {
   readonly workerId: string;
   private readonly leaseMs: number;
@@ -165,11 +187,25 @@ export class Engine {
   private readonly heldBack = new Set<string>();
   private readonly tenantConcurrency: number;
 
+  /** @internal What a run execution uses of its engine: built once, not on every access. */
+  readonly ctx: EngineInternals;
+
   constructor(private readonly opts: EngineOptions) {
     this.workerId = opts.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.maxOutputBytes = opts.maxOutputBytes ?? 1024 * 1024;
     this.tenantConcurrency = opts.tenantConcurrency ?? 100;
+    this.ctx = {
+      opts: this.opts,
+      leaseMs: this.leaseMs,
+      maxOutputBytes: this.maxOutputBytes,
+      workerId: this.workerId,
+      q: this.q.bind(this),
+      enqueueAdvance: this.enqueueAdvance.bind(this),
+      startRun: this.startRun.bind(this),
+      wakeQueued: this.wakeQueued.bind(this),
+      wakeRun: this.wakeRun.bind(this),
+    };
   }
 
   private q<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
@@ -537,20 +573,6 @@ export class Engine {
   }
 
   // ---------------------------------------------------------------- shared with RunExecution
-
-  /** @internal */ get ctx() {
-    return {
-      opts: this.opts,
-      leaseMs: this.leaseMs,
-      maxOutputBytes: this.maxOutputBytes,
-      workerId: this.workerId,
-      q: this.q.bind(this),
-      enqueueAdvance: this.enqueueAdvance.bind(this),
-      startRun: this.startRun.bind(this),
-      wakeQueued: this.wakeQueued.bind(this),
-      wakeRun: this.wakeRun.bind(this),
-    };
-  }
 }
 
 /** One pass over a run, while we hold its lease. */
@@ -742,7 +764,7 @@ class RunExecution {
     const started = new Date().toISOString();
     const logs: unknown[] = [];
     try {
-      const config = kind.config.parse(step.config);
+      const config = configOf(kind, step);
       const outcome = await kind.execute(config, this.stepContext(stepId, attempt, new AbortController().signal, logs));
       if (outcome.kind !== 'done') throw new StepPermanentError('A pure step cannot wait.', 'STEP_INVALID_OUTCOME');
       this.checkOutput(outcome.output);
@@ -863,7 +885,7 @@ class RunExecution {
     );
     let outcome: StepOutcome;
     try {
-      const config = kind.config.parse(step.config);
+      const config = configOf(kind, step);
       outcome = await raceAbort(
         kind.execute(config, this.stepContext(stepId, attempt, abort.signal, logs)),
         abort.signal,
@@ -1009,7 +1031,7 @@ class RunExecution {
       let error: unknown = null;
       try {
         await kind.compensate(
-          kind.config.parse(step.config),
+          configOf(kind, step),
           this.stepContext(id, 0, new AbortController().signal, logs),
           this.outputs[id]?.output,
         );

@@ -1,3 +1,4 @@
+import { exampleDefinition } from '../../../test/support/workflows.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,20 +34,7 @@ const classifyStep = defineStepKind({
 const registry = createStepRegistry([notifyStep, classifyStep]);
 
 const example = {
-  trigger: { type: 'webhook', config: { respond: 'wait', responseStep: 'reply' } },
-  steps: [
-    { id: 'double', type: 'transform', config: { expression: '{"n": trigger.body.n * 2}' } },
-    { id: 'big', type: 'condition', config: { expression: 'steps.double.output.n > 10' } },
-    {
-      id: 'reply',
-      type: 'transform',
-      config: { expression: '{"n": steps.double.output.n, "big": steps.big.output.result}' },
-    },
-  ],
-  edges: [
-    { from: 'double', to: 'big' },
-    { from: 'big', to: 'reply' },
-  ],
+  ...exampleDefinition(),
   settings: {
     timeoutMs: 300000,
     retry: { maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 60000 },

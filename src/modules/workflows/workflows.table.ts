@@ -103,6 +103,8 @@ export const runs = pgTable(
     index('runs_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     index('runs_workflow_created_idx').on(t.workflowId, t.createdAt, t.id),
     index('runs_tenant_status_idx').on(t.tenantId, t.status),
+    // The claim's concurrency check counts a workflow's running runs: without this it scans the backlog.
+    index('runs_workflow_status_idx').on(t.workflowId, t.status),
     // The sweeper's view: live runs whose lease is gone or who are due to wake.
     index('runs_live_idx')
       .on(t.leaseUntil, t.wakeAt)

@@ -1,0 +1,1 @@
+CREATE INDEX "runs_workflow_status_idx" ON "runs" USING btree ("workflow_id","status");
