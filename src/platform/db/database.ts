@@ -103,6 +103,13 @@ async function openPostgres(
   // An idle client that loses its server emits 'error' on the pool; without a listener that
   // would crash the process. The next query simply gets a fresh connection.
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));
+  // A connection can also die while checked out but between two statements (inside a
+  // transaction, say, when the server restarts): the client then emits 'error' with nobody
+  // listening, which would crash the process. The statement in flight or the next one fails
+  // instead, and the pool replaces the connection.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ err }, 'database connection lost'));
+  });
   const db = drizzlePg({ client: pool }) as unknown as Database;
   return {
     db,
