@@ -24,6 +24,7 @@ export const ID_PREFIXES = {
   job: 'job',
   webhook: 'whk',
   approval: 'apr',
+  signingKey: 'wsk',
   file: 'fil',
 } as const;
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
