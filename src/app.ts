@@ -31,7 +31,13 @@ import { itemsRoutes } from './modules/items/index.ts';
 import { jobsRoutes } from './modules/jobs/index.ts';
 import { settingsRoutes } from './modules/settings/index.ts';
 import { statsRoutes } from './modules/stats/index.ts';
-import { webhookRoutes, type WorkflowsDeps, workflowsRoutes } from './modules/workflows/index.ts';
+import {
+  APPROVAL_LINK_ROUTES,
+  approvalLinkRoutes,
+  webhookRoutes,
+  type WorkflowsDeps,
+  workflowsRoutes,
+} from './modules/workflows/index.ts';
 import type { ActorContext } from './platform/context.ts';
 import type { KeyRing } from './platform/crypto/index.ts';
 import type { Database } from './platform/db/database.ts';
@@ -141,7 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     perIpPerMinute: deps.http.rateLimitPerMinute,
     authPerIpPerMinute: deps.http.authRateLimitPerMinute,
     principalPerMinute: deps.http.principalRateLimitPerMinute,
-    authRoutes: PUBLIC_AUTH_ROUTES,
+    // Approval links are credentials in a URL too: the same budget and body limit.
+    authRoutes: deps.workflows ? [...PUBLIC_AUTH_ROUTES, ...APPROVAL_LINK_ROUTES] : PUBLIC_AUTH_ROUTES,
   });
 
   const securityHeaders = helmetHeaders({
@@ -309,7 +316,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       { prefix: '/api/v1' },
     );
   });
-  if (deps.workflows) await app.register(webhookRoutes(deps.workflows));
+  const workflows = deps.workflows;
+  if (workflows) {
+    // Public and outside /api/v1: the key or token in the URL is the credential.
+    await app.register(webhookRoutes(workflows));
+    await app.register(async (scope) => {
+      scope.setValidatorCompiler(validatorCompiler);
+      scope.setSerializerCompiler(serializerCompiler);
+      await scope.withTypeProvider<ZodTypeProvider>().register(approvalLinkRoutes(workflows));
+    });
+  }
 
   return {
     app,

@@ -10,6 +10,8 @@ export const ERROR_KINDS = [
   'forbidden',
   'not_found',
   'conflict',
+  /** Existed, but is no longer usable (an expired link). */
+  'gone',
   'precondition_failed',
   'payload_too_large',
   'unsupported_media_type',

@@ -113,6 +113,8 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
     outbound: config.outbound,
     engine: config.engine,
     redisUrl: config.redis?.url,
+    // Links in emails point here; without PUBLIC_URL, at this server as bound locally (as app.ts).
+    publicUrl: config.http.publicUrl ?? `http://localhost:${config.http.port || 3000}`,
   });
   if (options.roles.includes('api')) {
     built = await buildApp({

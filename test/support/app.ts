@@ -107,6 +107,7 @@ export async function createTestApp(
         ring: TEST_RING,
         outbound: { ...TEST_OUTBOUND, ...opts.outbound },
         engine: { ...TEST_ENGINE, ...opts.engine },
+        publicUrl: opts.http?.publicUrl ?? TEST_HTTP.publicUrl,
         ...(opts.engine.queue ? { queue: opts.engine.queue } : {}),
       })
     : undefined;

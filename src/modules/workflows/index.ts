@@ -1,3 +1,4 @@
+export { APPROVAL_LINK_ROUTES, approvalLinkRoutes } from './approval-links.routes.ts';
 export { Engine, RUNS_QUEUE, type RunSummary } from './engine.ts';
 export { buildRegistry, createWorkflowRuntime, type WorkflowRuntime } from './runtime.ts';
 export { webhookRoutes, workflowsRoutes } from './workflows.routes.ts';

@@ -27,6 +27,8 @@ export interface WorkflowRuntimeOptions {
   outbound: Config['outbound'];
   engine: Config['engine'];
   redisUrl?: string | undefined;
+  /** Base URL of links in emails (approval links); default `http://localhost:3000`. */
+  publicUrl?: string | undefined;
   /** Test seam: a queue adapter made elsewhere (the runtime then does not close it). */
   queue?: QueueAdapter;
 }
@@ -74,6 +76,7 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
     tenantConcurrency: opts.engine.tenantConcurrency,
     services: {
       fetch,
+      publicUrl: opts.publicUrl ?? 'http://localhost:3000',
       // The sandbox's worker threads start on first use, not for processes that never run code.
       runCode: (code: string, input: unknown, limits?: { timeoutMs?: number; memoryBytes?: number }) => {
         sandbox ??= createSandbox();

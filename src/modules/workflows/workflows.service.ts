@@ -525,15 +525,28 @@ async function getRunRow(deps: WorkflowsDeps, ctx: ActorContext, id: string) {
   return r;
 }
 
-/** Records a decision on a waiting approval step and wakes the run. Refusals are audited too. */
+/**
+ * Records a decision on a waiting approval step and wakes the run; approvals and rejections are
+ * both audited. Used by the API (`POST /runs/:id/approvals/:stepId`) and by approval links, which
+ * pin the attempt their link was minted for. A decision is taken only while the run is parked
+ * (`waiting`): while a worker holds it (another branch's step is executing, or the wait is being
+ * recorded) its next commit would not see the decision, so the caller is asked to try again.
+ */
 export async function decideApproval(
   deps: WorkflowsDeps,
   ctx: ActorContext,
   runId: string,
   stepId: string,
   input: { decision: 'approved' | 'rejected'; comment?: string | undefined },
+  opts: { attempt?: number } = {},
 ) {
   const epoch = await inTenant(deps.db, ctx.tenantId, async (tx) => {
+    // The run row first, then the attempt: the order the engine's commits lock them in.
+    const [run] = await tx
+      .select({ status: runs.status })
+      .from(runs)
+      .where(and(eq(runs.tenantId, ctx.tenantId), eq(runs.id, runId)))
+      .for('update');
     const [a] = await tx
       .select()
       .from(stepAttempts)
@@ -543,22 +556,30 @@ export async function decideApproval(
           eq(stepAttempts.runId, runId),
           eq(stepAttempts.stepId, stepId),
           eq(stepAttempts.status, 'waiting'),
+          opts.attempt === undefined ? undefined : eq(stepAttempts.attempt, opts.attempt),
         ),
       )
       .orderBy(desc(stepAttempts.attempt))
       .limit(1)
       .for('update');
     const wait = (a?.waitState ?? {}) as { waitFor?: string; until?: string; resolution?: unknown };
-    if (!a || wait.waitFor !== 'approval' || wait.resolution) {
+    const live = run?.status === 'running' || run?.status === 'waiting';
+    if (!a || !live || wait.waitFor !== 'approval' || wait.resolution) {
       throw notFound('APPROVAL_NOT_PENDING', `Step ${stepId} of run ${runId} is not waiting for an approval.`);
     }
     if (wait.until && Date.parse(wait.until) < Date.now()) {
       throw conflict('APPROVAL_EXPIRED', 'This approval has expired.');
     }
+    if (run?.status !== 'waiting') {
+      throw conflict('APPROVAL_NOT_READY', 'The run is busy with another step; send the decision again in a moment.', {
+        retryAfterSeconds: 2,
+      });
+    }
     const resolution = {
       output: {
         decision: input.decision,
-        by: `${ctx.actor.type}:${ctx.actor.id}`,
+        // A link holder is anonymous: named by the id alone (`approval-link:<email>`).
+        by: ctx.actor.type === 'anonymous' ? ctx.actor.id : `${ctx.actor.type}:${ctx.actor.id}`,
         comment: input.comment ?? null,
         at: new Date().toISOString(),
       },

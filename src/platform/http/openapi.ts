@@ -1,11 +1,12 @@
 import { ProblemSchema } from './problem.ts';
 
-type ProblemStatus = 400 | 404 | 409 | 412 | 413 | 415 | 429 | 503;
+type ProblemStatus = 400 | 404 | 409 | 410 | 412 | 413 | 415 | 429 | 503;
 
 const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
   400: 'Invalid request: see `code` and `issues`',
   404: 'Not found',
   409: 'Conflict',
+  410: 'Gone (expired)',
   412: 'Precondition failed (stale If-Match)',
   413: 'Body too large',
   415: 'Body is not JSON',

@@ -10,8 +10,9 @@ import { getRequestContext } from './request-context.ts';
  * shared by every api process when REDIS_URL is set):
  *
  * - global, per client IP, on every route but probes and metrics;
- * - stricter, per client IP, on the public auth routes (sign-up, login, password reset, …), all
- *   of them sharing one budget, so a guesser cannot spread attempts over several endpoints;
+ * - stricter, per client IP, on the public auth routes (sign-up, login, password reset, …) and
+ *   other routes whose credential is in the request (approval links), all of them sharing one
+ *   budget, so a guesser cannot spread attempts over several endpoints;
  * - per principal (user or API key), whatever IP it comes from.
  *
  * The principal limit cannot use the plugin's own route hook: that runs on `onRequest`, before
@@ -97,7 +98,7 @@ export async function registerRateLimits(app: FastifyInstance, opts: RateLimitOp
     const limitAuth: onRequestAsyncHookHandler = async (req, reply) => {
       await enforce(check, req, reply, {
         code: 'AUTH_RATE_LIMITED',
-        message: `Too many sign-in requests from this address: the limit is ${opts.authPerIpPerMinute} per minute.`,
+        message: `Too many sign-in or link requests from this address: the limit is ${opts.authPerIpPerMinute} per minute.`,
       });
     };
     app.addHook('onRoute', (route) => {
