@@ -9,6 +9,7 @@ import { createSandbox, type Sandbox } from '../../platform/sandbox/sandbox.ts';
 import { createJobWorker } from '../jobs/index.ts';
 import { Engine } from './engine.ts';
 import { EventRelay } from './events.ts';
+import { createWebhookSigner } from './signing-keys.ts';
 import { approvalStep } from './steps/approval.ts';
 import { codeStep } from './steps/code.ts';
 import { delayStep } from './steps/delay.ts';
@@ -16,6 +17,7 @@ import { httpStep } from './steps/http.ts';
 import { itemsStep } from './steps/items.ts';
 import { jobStep } from './steps/job.ts';
 import { loopStep } from './steps/loop.ts';
+import { webhookStep } from './steps/webhook.ts';
 import { workflowStep } from './steps/workflow.ts';
 import { createStepRegistry, type StepRegistry } from './steps/registry.ts';
 import { TRIGGER_QUEUE, type WorkflowsDeps } from './workflows.service.ts';
@@ -47,7 +49,17 @@ export interface WorkflowRuntime {
 
 /** Every step kind this build ships. */
 export function buildRegistry(): StepRegistry {
-  return createStepRegistry([httpStep, codeStep, delayStep, approvalStep, loopStep, workflowStep, itemsStep, jobStep]);
+  return createStepRegistry([
+    httpStep,
+    codeStep,
+    delayStep,
+    approvalStep,
+    loopStep,
+    workflowStep,
+    itemsStep,
+    jobStep,
+    webhookStep,
+  ]);
 }
 
 export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promise<WorkflowRuntime> {
@@ -63,6 +75,7 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
   const registry = buildRegistry();
   let sandbox: Sandbox | undefined;
   const fetch = createOutboundFetch(opts.outbound, { timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024 });
+  const signer = createWebhookSigner({ db: opts.db, ring: opts.ring });
   // eslint-disable-next-line prefer-const -- assigned once the engine it needs exists
   let relay: EventRelay | undefined;
   const engine = new Engine({
@@ -76,6 +89,7 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
     tenantConcurrency: opts.engine.tenantConcurrency,
     services: {
       fetch,
+      signWebhook: signer.sign,
       publicUrl: opts.publicUrl ?? 'http://localhost:3000',
       // The sandbox's worker threads start on first use, not for processes that never run code.
       runCode: (code: string, input: unknown, limits?: { timeoutMs?: number; memoryBytes?: number }) => {

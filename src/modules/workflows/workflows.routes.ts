@@ -6,6 +6,7 @@ import { problems } from '../../platform/http/openapi.ts';
 import { getRequestContext } from '../../platform/http/request-context.ts';
 import { idPattern } from '../../platform/ids.ts';
 import { boundedJson, cursorParam, limitParam, repeatable, safeText } from '../../platform/validation.ts';
+import { getSigningKey } from './signing-keys.ts';
 import { validateDefinition } from './validate.ts';
 import {
   cancelRun,
@@ -111,6 +112,32 @@ export const workflowsRoutes =
         },
       },
       async () => ({ data: deps.registry.describe() }),
+    );
+
+    app.get(
+      '/webhook-signing-key',
+      {
+        config: { permission: 'workflows:read' },
+        schema: {
+          tags,
+          summary: 'The public key that verifies this tenant’s signed webhooks (the `webhook` step)',
+          description:
+            'Standard Webhooks, asymmetric: `webhook-signature: v1a,<base64 Ed25519 signature>` over `{webhook-id}.{webhook-timestamp}.{body}`. The key pair is made on first use; the private key never leaves the server.',
+          response: {
+            200: z.object({
+              keyId: z.string(),
+              algorithm: z.literal('ed25519'),
+              publicKey: z.string(),
+              publicKeyPem: z.string(),
+              standardWebhooksPublicKey: z.string(),
+              headerFormat: z.string(),
+              signedContent: z.string(),
+              createdAt: z.string(),
+            }),
+          },
+        },
+      },
+      async (req) => getSigningKey(deps, getRequestContext(req).tenantId),
     );
 
     app.post(
