@@ -252,7 +252,7 @@ describeEachBackend('jobs API', (getDb) => {
     const audit = await api('GET', `/api/v1/audit-logs?targetId=${job.id}`);
     assert.deepEqual(
       (audit.body.data as { action: string }[]).map((e) => e.action),
-      ['job.retried', 'job.created'],
+      ['job.retried', 'job.failed', 'job.created'],
     );
   });
 

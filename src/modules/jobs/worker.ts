@@ -1,11 +1,13 @@
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db/database.ts';
+import type { ActorContext } from '../../platform/context.ts';
+import type { Database, Executor } from '../../platform/db/database.ts';
 import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { idPattern } from '../../platform/ids.ts';
 import type { OutboundFetch } from '../../platform/net/index.ts';
 import { type Consumer, PermanentJobError, type QueueAdapter, type QueueMessage } from '../../platform/queue/queue.ts';
 import { boundedJson } from '../../platform/validation.ts';
+import { recordAudit } from '../audit/index.ts';
 import { cleanup } from './handlers/cleanup.ts';
 import { generateReport } from './handlers/generate-report.ts';
 import { JobCancelled, type JobContext, JobFailure, type JobHandler } from './handlers/handler.ts';
@@ -35,6 +37,23 @@ export interface JobWorkerOptions {
   sweepIntervalMs?: number;
   /** How long a message stays leased without renewal. Default 30 s. */
   leaseMs?: number;
+  /**
+   * Called after a job succeeded, in the process that recorded it (the `job.succeeded` event:
+   * at most once, like run events); errors are logged, not thrown. Failures need no hook: the
+   * `job.failed` audit entry, written with the failure, is their durable event.
+   */
+  onJobSucceeded?: (job: EndedJob) => Promise<void>;
+}
+
+/** What a job event carries. */
+export interface EndedJob {
+  id: string;
+  tenantId: string;
+  type: string;
+  status: 'succeeded' | 'failed';
+  attempts: number;
+  createdBy: string;
+  error: JobError | null;
 }
 
 export interface JobWorker {
@@ -50,6 +69,28 @@ const resultSchema = boundedJson({ maxBytes: JOB_LIMITS.resultMaxBytes, maxDepth
 interface JobError {
   code: string;
   message: string;
+}
+
+/** The worker as an audit actor. */
+const systemActor = (tenantId: string): ActorContext => ({
+  tenantId,
+  actor: { type: 'system', id: 'jobs' },
+  requestId: undefined,
+  ip: undefined,
+  userAgent: undefined,
+});
+
+/**
+ * A job that failed for good is audited as `job.failed` in the transaction that marks it so: the
+ * audit log is the outbox the event relay reads, so `job.failed` event triggers see every one.
+ */
+async function auditFailure(tx: Executor, job: Omit<EndedJob, 'status'>): Promise<void> {
+  await recordAudit(tx, systemActor(job.tenantId), {
+    action: 'job.failed',
+    targetType: 'job',
+    targetId: job.id,
+    after: { type: job.type, status: 'failed', attempts: job.attempts, error: job.error, createdBy: job.createdBy },
+  });
 }
 
 const SYSTEM_ERROR = 'JOB_FAILED';
@@ -110,7 +151,12 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
           sql`(${jobs.messageId} is null or ${jobs.messageId} = ${msg.id})`,
         ),
       )
-      .returning({ type: jobs.type, payload: jobs.payload, maxAttempts: jobs.maxAttempts });
+      .returning({
+        type: jobs.type,
+        payload: jobs.payload,
+        maxAttempts: jobs.maxAttempts,
+        createdBy: jobs.createdBy,
+      });
     // Cancelled, finished, or owned by another message (a duplicate enqueue): acknowledge.
     if (!claimed) return;
 
@@ -182,19 +228,37 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
         log.info('job attempt stopped: cancelled or taken over');
         return;
       }
-      await fail(msg, tenantId, jobId, claimed.maxAttempts, err, log);
+      await fail(
+        msg,
+        { tenantId, jobId, type: claimed.type, createdBy: claimed.createdBy },
+        claimed.maxAttempts,
+        err,
+        log,
+      );
+      return;
     }
+    await opts
+      .onJobSucceeded?.({
+        id: jobId,
+        tenantId,
+        type: claimed.type,
+        status: 'succeeded',
+        attempts: msg.attempt,
+        createdBy: claimed.createdBy,
+        error: null,
+      })
+      .catch((err: unknown) => log.warn({ err }, 'job-succeeded hook failed'));
   }
 
   /** Records a failed attempt (retry pending or failed) and tells the queue what to do. */
   async function fail(
     msg: QueueMessage<unknown>,
-    tenantId: string,
-    jobId: string,
+    job: { tenantId: string; jobId: string; type: string; createdBy: string },
     maxAttempts: number,
     err: unknown,
     log: Logger,
   ): Promise<void> {
+    const { tenantId, jobId } = job;
     const permanent =
       (err instanceof JobFailure && err.permanent) ||
       err instanceof PermanentJobError ||
@@ -203,16 +267,30 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
     const error = describe(msg.signal.aborted ? interrupted() : err);
     if (error.code === SYSTEM_ERROR) log.error({ err }, 'job attempt failed unexpectedly');
     else log.info({ code: error.code, permanent }, 'job attempt failed');
-    const rows = await db
-      .update(jobs)
-      .set({
-        status: last ? 'failed' : 'queued',
-        error,
-        finishedAt: last ? sql`now()` : null,
-        updatedAt: sql`now()`,
-      })
-      .where(ours(tenantId, jobId, msg))
-      .returning({ id: jobs.id });
+    const record = async (tx: Executor) => {
+      const updated = await tx
+        .update(jobs)
+        .set({
+          status: last ? 'failed' : 'queued',
+          error,
+          finishedAt: last ? sql`now()` : null,
+          updatedAt: sql`now()`,
+        })
+        .where(ours(tenantId, jobId, msg))
+        .returning({ id: jobs.id });
+      if (last && updated.length) {
+        await auditFailure(tx, {
+          id: jobId,
+          tenantId,
+          type: job.type,
+          attempts: msg.attempt,
+          createdBy: job.createdBy,
+          error,
+        });
+      }
+      return updated;
+    };
+    const rows = last ? await inTenant(db, tenantId, record) : await record(db);
     // No longer ours (cancelled meanwhile): nothing to retry.
     if (rows.length === 0) return;
     if (permanent) throw new PermanentJobError(error.message);
@@ -268,27 +346,35 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
       }
       if (byMessage.size === 0) return;
       const lost = await db
-        .select({ id: jobs.id, tenantId: jobs.tenantId, messageId: jobs.messageId })
+        .select({
+          id: jobs.id,
+          tenantId: jobs.tenantId,
+          messageId: jobs.messageId,
+          type: jobs.type,
+          attempts: jobs.attempts,
+          createdBy: jobs.createdBy,
+        })
         .from(jobs)
         .where(and(inArray(jobs.id, [...byMessage.values()]), inArray(jobs.status, ['queued', 'running'])));
       for (const l of lost) {
-        if (!l.messageId || byMessage.get(l.messageId) !== l.id) continue;
-        await db
-          .update(jobs)
-          .set({
-            status: 'failed',
-            error: { code: 'JOB_LOST', message: 'The job stopped without recording an outcome (worker lost).' },
-            finishedAt: sql`now()`,
-            updatedAt: sql`now()`,
-          })
-          .where(
-            and(
-              eq(jobs.tenantId, l.tenantId),
-              eq(jobs.id, l.id),
-              eq(jobs.messageId, l.messageId),
-              inArray(jobs.status, ['queued', 'running']),
-            ),
-          );
+        const messageId = l.messageId;
+        if (!messageId || byMessage.get(messageId) !== l.id) continue;
+        const error = { code: 'JOB_LOST', message: 'The job stopped without recording an outcome (worker lost).' };
+        await inTenant(db, l.tenantId, async (tx) => {
+          const updated = await tx
+            .update(jobs)
+            .set({ status: 'failed', error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+            .where(
+              and(
+                eq(jobs.tenantId, l.tenantId),
+                eq(jobs.id, l.id),
+                eq(jobs.messageId, messageId),
+                inArray(jobs.status, ['queued', 'running']),
+              ),
+            )
+            .returning({ id: jobs.id });
+          if (updated.length) await auditFailure(tx, { ...l, error });
+        });
       }
     } catch (err) {
       logger.warn({ err }, 'job sweep failed; retrying on the next tick');

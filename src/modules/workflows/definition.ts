@@ -48,6 +48,7 @@ export const TRIGGER_EVENTS = [
   'run.failed',
   'run.completed',
   'job.failed',
+  'job.succeeded',
 ] as const;
 export type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
 

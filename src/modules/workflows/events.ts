@@ -13,12 +13,17 @@ import { evaluate, truthy } from './expressions.ts';
  * a crash, start each run once. Entries are read once they are a second old, so a transaction
  * that committed a little after a later one is not skipped.
  *
- * Run events (`run.completed`, `run.failed`) are raised by the engine when a run ends, in the
- * process that ended it (at most once: a crash between the run's last commit and the start is not
- * replayed). A run started by a run event does not raise one itself, so workflows cannot loop.
+ * `job.failed` comes from the audit log too: the job worker audits a job that failed for good in
+ * the transaction that marks it failed.
+ *
+ * Run events (`run.completed`, `run.failed`) are raised by the engine when a run ends, and
+ * `job.succeeded` by the job worker when a job succeeds, in the process that recorded the outcome
+ * (at most once: a crash between that commit and the start is not replayed). A run started by an
+ * event raises no run event, and the jobs it creates raise no job event, so workflows cannot loop.
  */
 
-const ITEM_EVENTS = ['item.created', 'item.updated', 'item.deleted'] as const;
+/** Events read from the audit log: the action of the entry is the event's type. */
+const AUDIT_EVENTS = ['item.created', 'item.updated', 'item.deleted', 'job.failed'] as const;
 const SUBSCRIPTIONS_TTL_MS = 2_000;
 
 interface Subscription {
@@ -29,6 +34,26 @@ interface Subscription {
   /** Events from before the workflow was (last) activated or changed do not start it. */
   since: number;
 }
+
+/** What the job worker audits about a job that ended (see jobs/worker.ts). */
+interface JobAudit {
+  type?: string;
+  status?: string;
+  attempts?: number;
+  error?: unknown;
+  createdBy?: string;
+}
+
+const jobEvent = (type: string, jobId: string, job: JobAudit, at: Date) => ({
+  type,
+  jobId,
+  jobType: job.type ?? null,
+  status: job.status ?? null,
+  attempts: job.attempts ?? null,
+  error: job.error ?? null,
+  createdBy: job.createdBy ?? null,
+  at: at.toISOString(),
+});
 
 interface AuditEvent {
   id: string;
@@ -94,7 +119,9 @@ export class EventRelay {
     this.running = true;
     try {
       // Read fresh each pass: the cursor must never pass an event a just-activated workflow awaits.
-      const subs = (await this.subscriptions(true)).filter((x) => (ITEM_EVENTS as readonly string[]).includes(x.event));
+      const subs = (await this.subscriptions(true)).filter((x) =>
+        (AUDIT_EVENTS as readonly string[]).includes(x.event),
+      );
       let cursor = await this.cursor();
       if (subs.length === 0) {
         // Nobody listens: skip ahead to a second ago (events before an activation never start it).
@@ -109,21 +136,19 @@ export class EventRelay {
           text: `select id, tenant_id, action, target_id, changes, created_at from audit_logs
                  where id > $1 and created_at < now() - interval '1 second' and action = any($2::text[])
                  order by id limit 500`,
-          values: [cursor, [...ITEM_EVENTS]],
+          values: [cursor, [...AUDIT_EVENTS]],
         });
         for (const row of rows) {
-          for (const sub of subs) {
-            if (sub.tenantId !== row.tenant_id || sub.event !== row.action) continue;
-            if (new Date(row.created_at).getTime() < sub.since) continue;
-            const event = {
-              type: row.action,
-              itemId: row.target_id,
-              item: row.changes?.after ?? null,
-              before: row.changes?.before ?? null,
-              at: new Date(row.created_at).toISOString(),
-            };
-            if (await this.trigger(sub, event, `event:${row.id}`)) started++;
-          }
+          const listeners = subs.filter(
+            (sub) =>
+              sub.tenantId === row.tenant_id &&
+              sub.event === row.action &&
+              new Date(row.created_at).getTime() >= sub.since,
+          );
+          if (listeners.length === 0) continue;
+          const event = await this.auditEvent(row);
+          if (!event) continue;
+          for (const sub of listeners) if (await this.trigger(sub, event, `event:${row.id}`)) started++;
         }
         const last = rows.at(-1)?.id;
         if (last && last > cursor) {
@@ -162,6 +187,42 @@ export class EventRelay {
         `event:${run.id}`,
       );
     }
+  }
+
+  /** Raised by the job worker when a job succeeds. */
+  async jobSucceeded(job: { id: string; tenantId: string; type: string; attempts: number; createdBy: string }) {
+    const subs = (await this.subscriptions()).filter((s) => s.tenantId === job.tenantId && s.event === 'job.succeeded');
+    if (subs.length === 0 || (await this.byEventRun(job.createdBy))) return;
+    const event = jobEvent('job.succeeded', job.id, { ...job, status: 'succeeded', error: null }, new Date());
+    for (const sub of subs) await this.trigger(sub, event, `event:job.succeeded:${job.id}`);
+  }
+
+  /** The event an audit entry stands for; undefined when it must not start runs. */
+  private async auditEvent(row: AuditEvent): Promise<Record<string, unknown> | undefined> {
+    const at = new Date(row.created_at);
+    if (row.action.startsWith('job.')) {
+      const job = (row.changes?.after ?? {}) as JobAudit;
+      return (await this.byEventRun(job.createdBy)) ? undefined : jobEvent(row.action, row.target_id, job, at);
+    }
+    return {
+      type: row.action,
+      itemId: row.target_id,
+      item: row.changes?.after ?? null,
+      before: row.changes?.before ?? null,
+      at: at.toISOString(),
+    };
+  }
+
+  /** Whether a job was created by a run that an event started (its events would loop). */
+  private async byEventRun(createdBy: string | undefined): Promise<boolean> {
+    const runId = /^system:run:(run_[0-9a-z]+)$/.exec(createdBy ?? '')?.[1];
+    if (!runId) return false;
+    const [run] = await rawQuery<{ trigger_type: string }>(this.db, {
+      name: 'events_run_trigger',
+      text: `select trigger_type from runs where id = $1`,
+      values: [runId],
+    });
+    return run?.trigger_type === 'event';
   }
 
   private async trigger(sub: Subscription, event: Record<string, unknown>, key: string): Promise<boolean> {

@@ -98,7 +98,13 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
       },
     },
   });
-  const jobWorker = createJobWorker({ db: opts.db, queue, logger: opts.logger, fetch });
+  const jobWorker = createJobWorker({
+    db: opts.db,
+    queue,
+    logger: opts.logger,
+    fetch,
+    onJobSucceeded: (job) => relay?.jobSucceeded(job) ?? Promise.resolve(),
+  });
   relay = new EventRelay(opts.db, engine, opts.logger);
   const deps: WorkflowsDeps = { db: opts.db, engine, queue, registry, ring: opts.ring };
   let triggers: Consumer | undefined;
