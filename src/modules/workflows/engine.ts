@@ -254,7 +254,17 @@ export class Engine {
         this.leaseMs,
       ],
     );
-    const row = rows[0];
+    let row = rows[0];
+    if (!row && input.idempotencyKey) {
+      // PostgreSQL: a start with the same key that committed while this statement ran is neither
+      // inserted (conflict) nor visible to it (one snapshot); a new statement sees it.
+      [row] = await this.q<{ id: string; version: number; created: boolean; lease_epoch: number }>(
+        'engine_run_by_key',
+        `select id, version, lease_epoch, false as created from runs
+         where workflow_id = $1 and tenant_id = $2 and idempotency_key = $3`,
+        [input.workflowId, input.tenantId, input.idempotencyKey],
+      );
+    }
     if (!row) throw new Error(`workflow ${input.workflowId} not found in tenant`);
     if (!row.created) return { runId: row.id, created: false };
     if (input.carryOver?.length) await this.writeCarryOver(row.id, input.tenantId, input.carryOver);

@@ -403,6 +403,7 @@ export const workflowsRoutes =
           idempotencyKey: req.headers['idempotency-key'],
           version: req.body?.version,
         });
+        if (!started.created) reply.header('idempotent-replayed', 'true');
         return reply.status(202).header('location', `/api/v1/runs/${started.runId}`).send(started);
       },
     );
@@ -524,6 +525,21 @@ export const workflowsRoutes =
   };
 
 /**
+ * The webhook's `Idempotency-Key`, checked like the API's: a key that cannot be honoured is a 400,
+ * never silently ignored (the sender would believe its retries safe).
+ */
+function webhookIdempotencyKey(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = IdempotencyHeaders.shape['idempotency-key'].safeParse(value);
+  if (!parsed.success || parsed.data === undefined) {
+    throw new AppError('VALIDATION_FAILED', 'invalid', 'The headers did not match the schema.', {
+      issues: [{ path: 'headers.idempotency-key', message: 'must be 1–200 characters of text' }],
+    });
+  }
+  return parsed.data;
+}
+
+/**
  * `POST /hooks/:key` — public (the key is the credential). Keeps the raw body for the HMAC check;
  * accepts JSON, and text or an empty body.
  */
@@ -560,14 +576,15 @@ export const webhookRoutes =
         if (!/^whk_[A-Za-z0-9_-]{20,64}$/.test(key)) {
           throw new AppError('WEBHOOK_NOT_FOUND', 'not_found', 'No active webhook at this address.');
         }
-        const idem = req.headers['idempotency-key'];
         const result = await handleWebhook(deps, key, {
           body: req.body,
           rawBody: (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0),
           headers: req.headers,
           query: req.query,
-          idempotencyKey: typeof idem === 'string' && idem.length <= 200 ? idem : undefined,
+          idempotencyKey: webhookIdempotencyKey(req.headers['idempotency-key']),
         });
+        reply.header('x-switchyard-run-id', result.runId);
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
         return reply.status(result.status).send(result.body ?? null);
       },
     );

@@ -613,6 +613,9 @@ export async function decideApproval(
 export interface WebhookResult {
   status: 200 | 202;
   body: unknown;
+  runId: string;
+  /** A repeated `Idempotency-Key`: the answer describes the run the first request started. */
+  replayed?: boolean;
 }
 
 /**
@@ -675,18 +678,43 @@ export async function handleWebhook(
     idempotencyKey: request.idempotencyKey,
     inline: wait,
   });
-  if (!wait || !started.done) return { status: 202, body: { runId: started.runId, status: 'queued' } };
+  if (!started.created) return replayWebhook(deps, w.tenant_id, started.runId, wait);
+  if (!wait || !started.done) {
+    return { status: 202, body: { runId: started.runId, status: 'queued' }, runId: started.runId };
+  }
   const result = await Promise.race([
     started.done,
     new Promise<undefined>((r) => setTimeout(() => r(undefined), cfg.timeoutMs ?? 30_000).unref()),
   ]);
-  if (!result) return { status: 202, body: { runId: started.runId, status: 'running' } };
+  if (!result) return { status: 202, body: { runId: started.runId, status: 'running' }, runId: started.runId };
   return webhookAnswer(started.runId, result);
 }
 
+/**
+ * A repeated `Idempotency-Key`: the run the key started, as it is now. A `wait` webhook whose run
+ * ended answers as the first request did (the response step's output, or the failure).
+ */
+async function replayWebhook(
+  deps: WorkflowsDeps,
+  tenantId: string,
+  runId: string,
+  wait: boolean,
+): Promise<WebhookResult> {
+  const [r] = await rawQuery<{ status: string; output: unknown; error: unknown }>(deps.db, {
+    name: 'webhook_replay',
+    text: `select status, output, error from runs where id = $1 and tenant_id = $2`,
+    values: [runId, tenantId],
+  });
+  const status = r?.status ?? 'queued';
+  if (wait && r && (status === 'succeeded' || status === 'failed' || status === 'cancelled')) {
+    return { ...webhookAnswer(runId, { id: runId, status, output: r.output, error: r.error }), replayed: true };
+  }
+  return { status: 202, body: { runId, status }, runId, replayed: true };
+}
+
 function webhookAnswer(runId: string, result: RunSummary): WebhookResult {
-  if (result.status === 'succeeded') return { status: 200, body: result.output };
-  if (result.status === 'waiting') return { status: 202, body: { runId, status: 'waiting' } };
+  if (result.status === 'succeeded') return { status: 200, body: result.output, runId };
+  if (result.status === 'waiting') return { status: 202, body: { runId, status: 'waiting' }, runId };
   const error = (result.error ?? {}) as { code?: string; message?: string; stepId?: string };
   throw new AppError('WEBHOOK_RUN_FAILED', 'unavailable', `The run failed: ${error.message ?? result.status}`, {
     extra: { runId, stepId: error.stepId ?? null, runError: error.code ?? null },

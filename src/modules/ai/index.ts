@@ -1,0 +1,45 @@
+/** The AI module's surface: the provider port, its adapters, the operations and the offline engine. */
+export {
+  addUsage,
+  PROVIDER_KINDS,
+  zeroUsage,
+  type AiAnswerer,
+  type AiMessage,
+  type AiProvider,
+  type AiResult,
+  type AiStream,
+  type AiUsage,
+  type FinishReason,
+  type GenerateRequest,
+  type ProviderKind,
+} from './provider.ts';
+export {
+  createAi,
+  type Ai,
+  type AiDeps,
+  type ClassifyResult,
+  type EntitiesResult,
+  type KeywordsResult,
+  type LanguageResult,
+  type SentimentResult,
+  type SummarizeOptions,
+  type SummaryResult,
+} from './ai.service.ts';
+export { compileSchema, type ExtractOptions, type ExtractResult } from './extract.ts';
+export { AI_ERRORS, type AiErrorName } from './errors.ts';
+export {
+  DEFAULT_BASE_URLS,
+  parseProviderConfig,
+  ProviderConfigSchema,
+  type ProviderConfig,
+  type ProviderConfigInput,
+} from './provider-config.ts';
+export { createAiOutboundFetch } from './provider-fetch.ts';
+export { createSdkProvider, type SdkProviderDeps } from './sdk-provider.ts';
+export {
+  createOfflineEngine,
+  createOfflineProvider,
+  OFFLINE_MODEL,
+  type OfflineEngine,
+} from './offline/offline-engine.ts';
+export type { LabelSpec } from './offline/classify.ts';
