@@ -147,8 +147,12 @@ export async function createTestApp(
  * Declares the same suite once per database backend. Each gets its own database for the whole
  * suite. PostgreSQL runs whenever reachable and is mandatory in CI.
  */
-export function describeEachBackend(name: string, body: (getDb: () => TestDatabase, backend: Backend) => void): void {
-  for (const backend of BACKENDS) {
+export function describeEachBackend(
+  name: string,
+  body: (getDb: () => TestDatabase, backend: Backend) => void,
+  opts: { backends?: readonly Backend[] } = {},
+): void {
+  for (const backend of opts.backends ?? BACKENDS) {
     // Only outside CI can PostgreSQL be missing: a developer without it still gets the PGlite run.
     const skip =
       backend === 'postgres' && !POSTGRES_AVAILABLE ? 'PostgreSQL not reachable (set TEST_DATABASE_URL)' : false;

@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
 import { z } from 'zod';
 import { createTestApp, describeEachBackend, type TestApp } from '../../../test/support/app.ts';
+import type { TestDatabase } from '../../../test/support/databases.ts';
+import {
+  haveRedisServer,
+  REDIS_SERVER,
+  type RedisServer,
+  startRedisServer,
+} from '../../../test/support/redis-server.ts';
+import { createBullmqQueue } from '../../platform/queue/bullmq-queue.ts';
+import type { QueueAdapter } from '../../platform/queue/queue.ts';
 import { exampleDefinition } from '../../../test/support/workflows.ts';
 import { defineStepKind } from './steps/step-kind.ts';
 
@@ -55,7 +65,44 @@ const recordStep = defineStepKind({
   },
 });
 
-describeEachBackend('workflow engine over the API', (getDb) => {
+/**
+ * The whole suite runs on PGlite and PostgreSQL with the default `postgres` queue (the engine's
+ * `table` dispatch: workers claim runs from the runs table), and again on PostgreSQL with a BullMQ
+ * queue on a Redis of its own (`queue` dispatch: one message per hand-off, the sweep as backstop) —
+ * the same semantics either way.
+ */
+describeEachBackend('workflow engine over the API', (getDb) => engineSuite(getDb));
+
+if (haveRedisServer) {
+  describeEachBackend(
+    'workflow engine over the API, BullMQ queue',
+    (getDb) => {
+      let redis: RedisServer | undefined;
+      let queue: QueueAdapter | undefined;
+      engineSuite(getDb, {
+        async open() {
+          redis = await startRedisServer();
+          queue = createBullmqQueue({ url: redis.url, prefix: 'sy-engine-test', logger: pino({ level: 'silent' }) });
+          return queue;
+        },
+        async close() {
+          await queue?.close({ timeoutMs: 2_000 });
+          await redis?.stop();
+        },
+      });
+    },
+    { backends: ['postgres'] },
+  );
+} else {
+  describe('workflow engine over the API, BullMQ queue', () => {
+    it('needs redis-server', (t) => t.skip(`'${REDIS_SERVER}' not found on PATH`));
+  });
+}
+
+function engineSuite(
+  getDb: () => TestDatabase,
+  bullmq?: { open(): Promise<QueueAdapter>; close(): Promise<void> },
+): void {
   let t: TestApp;
   let other: TestApp;
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -72,8 +119,9 @@ describeEachBackend('workflow engine over the API', (getDb) => {
       if (req.url?.startsWith('/redirect')) return { status: 302, body: {}, location: 'http://127.0.0.1:9/secret' };
       return { status: 200, body: { echo: req.url } };
     });
+    const queue = await bullmq?.open();
     t = await createTestApp(getDb(), {
-      engine: {},
+      engine: queue ? { queue } : {},
       outbound: { allowlist: [`127.0.0.1:${server.port}`] },
     });
     t.workflows?.registry.register(recordStep);
@@ -83,6 +131,7 @@ describeEachBackend('workflow engine over the API', (getDb) => {
     await t.app.close();
     await other.app.close();
     await server.close();
+    await bullmq?.close();
   });
 
   const api = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, app = t) => {
@@ -193,6 +242,41 @@ describeEachBackend('workflow engine over the API', (getDb) => {
       headers: { 'content-type': 'application/json', 'x-switchyard-signature': `sha256=${sig}` },
     });
     assert.equal(signed.statusCode, 200, signed.body);
+  });
+
+  it('applies a rotated secret, a new version and deactivation to the very next webhook call', async () => {
+    const { createHmac } = await import('node:crypto');
+    const first = 'the-first-webhook-secret';
+    const second = 'the-second-webhook-secret';
+    const wf = await create(example({ type: 'webhook', config: { respond: 'wait', responseStep: 'reply' } }), {
+      webhookSecret: first,
+    });
+    await api('POST', `/api/v1/workflows/${wf.id}/activate`);
+    const payload = JSON.stringify({ n: 3 });
+    const call = (secret: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: wf.webhookUrlPath ?? '',
+        payload,
+        headers: {
+          'content-type': 'application/json',
+          'x-switchyard-signature': `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`,
+        },
+      });
+    assert.equal((await call(first)).statusCode, 200); // the target is cached now
+    assert.equal((await api('PATCH', `/api/v1/workflows/${wf.id}`, { webhookSecret: second })).status, 200);
+    assert.equal((await call(first)).statusCode, 401);
+    const rotated = await call(second);
+    assert.equal(rotated.statusCode, 200, rotated.body);
+    assert.deepEqual(rotated.json(), { n: 6, big: false });
+    // A new version answers with a different step at once.
+    const v2 = example({ type: 'webhook', config: { respond: 'wait', responseStep: 'double' } });
+    assert.equal((await api('PATCH', `/api/v1/workflows/${wf.id}`, { definition: v2 })).status, 200);
+    assert.deepEqual((await call(second)).json(), { n: 6 });
+    await api('POST', `/api/v1/workflows/${wf.id}/deactivate`);
+    const gone = await call(second);
+    assert.equal(gone.statusCode, 404);
+    assert.equal((gone.json() as { code: string }).code, 'WEBHOOK_NOT_FOUND');
   });
 
   it('rejects an invalid definition with every problem and its step', async () => {
@@ -689,4 +773,4 @@ describeEachBackend('workflow engine over the API', (getDb) => {
     const list = await api('GET', '/api/v1/runs', undefined, other);
     assert.deepEqual(list.body.data, []);
   });
-});
+}

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../../platform/db/database.ts';
 import { rawQuery } from '../../platform/db/raw-query.ts';
 import { newId } from '../../platform/ids.ts';
+import { listenerFor } from '../../platform/queue/postgres-queue.ts';
 import { backoffDelay, type Consumer, type QueueAdapter } from '../../platform/queue/queue.ts';
 import type { WorkflowDefinition } from './definition.ts';
 import { evaluate, render } from './expressions.ts';
@@ -17,6 +18,7 @@ import {
   type StepServices,
 } from './steps/step-kind.ts';
 import type { StepRegistry } from './steps/registry.ts';
+import { RunPoller } from './run-poller.ts';
 
 /**
  * The durable engine. A run's rows are the truth; the queue only says "advance run R".
@@ -31,6 +33,24 @@ import type { StepRegistry } from './steps/registry.ts';
  */
 
 export const RUNS_QUEUE = 'runs';
+/** NOTIFY channel of the `table` dispatch: "a run became due". */
+const RUNS_CHANNEL = 'switchyard_runs';
+
+/**
+ * When a run is due, as one expression: the later of its wake-up and its lease end (either may be
+ * null). A live run whose due time has passed is claimable. Matches the `runs_due_idx` index.
+ */
+const DUE = `greatest(coalesce(wake_at, '-infinity'::timestamptz), coalesce(lease_until, '-infinity'::timestamptz))`;
+
+/**
+ * How workers find runs to advance.
+ * - `table` (with the `postgres` queue adapter): the `runs` table is the queue. Workers claim due
+ *   runs with `FOR UPDATE SKIP LOCKED`, so a run costs no queue message at all, and expired leases
+ *   and due wake-ups are found by the same claim (no sweep).
+ * - `queue` (BullMQ): an "advance run R" message per hand-off; the scheduler's sweep re-sends it
+ *   for runs whose message was lost.
+ */
+export type Dispatch = 'table' | 'queue';
 
 export interface EngineOptions {
   db: Database;
@@ -45,6 +65,10 @@ export interface EngineOptions {
   workerId?: string;
   /** Runs of one tenant executing at once, across workers (queued ones wait). Default 100. */
   tenantConcurrency?: number;
+  /** Default: `table` with the `postgres` queue adapter, `queue` otherwise. */
+  dispatch?: Dispatch;
+  /** `table` dispatch: longest sleep between claims when nothing wakes the worker. Default 1 s. */
+  pollMs?: number;
   /** Called after a run ends (run events for event triggers); errors are logged, not thrown. */
   onRunEnded?: (run: {
     id: string;
@@ -69,6 +93,12 @@ export interface StartRunInput {
   parentRunId?: string;
   parentStepId?: string;
   rerunOf?: string;
+  /**
+   * Webhook trigger: start only if the workflow still has this key, is active, is at `version`
+   * and has this (sealed) signing secret — what the caller checked the request against, perhaps
+   * from a cache. Otherwise startRun throws `TriggerChanged` and records nothing.
+   */
+  webhookGuard?: { key: string; sealedSecret: string | null };
   /** Attempts copied from an earlier run (re-run from the failed step). */
   carryOver?: {
     stepId: string;
@@ -101,6 +131,12 @@ interface RunRow {
   trigger_type: string;
 }
 
+/** A run claimed by `claimDue`, with the latest attempt of each of its steps. */
+interface ClaimedRun {
+  row: RunRow;
+  attempts: AttemptRow[];
+}
+
 interface AttemptRow {
   step_id: string;
   attempt: number;
@@ -126,6 +162,11 @@ interface AttemptWrite {
   logs: unknown;
   started_at: string;
   finished_at: string | null;
+}
+
+/** The workflow changed since the trigger was checked (see `StartRunInput.webhookGuard`). */
+export class TriggerChanged extends Error {
+  override readonly name = 'TriggerChanged';
 }
 
 class LeaseLost extends Error {
@@ -179,7 +220,10 @@ export class Engine {
   private readonly maxOutputBytes: number;
   private readonly plans = new LRUCache<string, { plan: ExecutionPlan; definition: WorkflowDefinition }>({ max: 500 });
   private consumer: Consumer | undefined;
+  private poller: RunPoller<ClaimedRun> | undefined;
+  private unlisten: Promise<() => Promise<void>> | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  readonly dispatch: Dispatch;
   /** Runs being executed by this process, so shutdown can wait for them. */
   private readonly active = new Set<Promise<unknown>>();
   private readonly listeners = new Map<string, Set<(run: RunSummary) => void>>();
@@ -195,6 +239,7 @@ export class Engine {
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.maxOutputBytes = opts.maxOutputBytes ?? 1024 * 1024;
     this.tenantConcurrency = opts.tenantConcurrency ?? 100;
+    this.dispatch = opts.dispatch ?? (opts.queue.kind === 'postgres' ? 'table' : 'queue');
     this.ctx = {
       opts: this.opts,
       leaseMs: this.leaseMs,
@@ -222,6 +267,8 @@ export class Engine {
       'engine_start_run',
       `with wf as (
          select id, current_version from workflows where id = $2 and tenant_id = $3
+           and ($14::text is null or (webhook_key = $14 and active and current_version = $4::int
+             and webhook_secret is not distinct from $15::text))
        ), ins as (
          insert into runs (id, tenant_id, workflow_id, version, status, trigger_type, input, idempotency_key,
            parent_run_id, parent_step_id, rerun_of, lease_owner, lease_epoch, lease_until, started_at)
@@ -252,6 +299,8 @@ export class Engine {
         input.parentStepId ?? null,
         input.rerunOf ?? null,
         this.leaseMs,
+        input.webhookGuard?.key ?? null,
+        input.webhookGuard?.sealedSecret ?? null,
       ],
     );
     let row = rows[0];
@@ -265,6 +314,7 @@ export class Engine {
         [input.workflowId, input.tenantId, input.idempotencyKey],
       );
     }
+    if (!row && input.webhookGuard) throw new TriggerChanged('the workflow changed since its trigger was checked');
     if (!row) throw new Error(`workflow ${input.workflowId} not found in tenant`);
     if (!row.created) return { runId: row.id, created: false };
     if (input.carryOver?.length) await this.writeCarryOver(row.id, input.tenantId, input.carryOver);
@@ -323,12 +373,26 @@ export class Engine {
     );
   }
 
-  private enqueueAdvance(runId: string, epoch: number, runAt?: Date) {
+  /**
+   * Hands run R (at `epoch`) to a worker, now or at `runAt`. With `table` dispatch the run row
+   * already says when it is due: wake this process's worker (a timer for `runAt`), or, in a process
+   * with no worker, NOTIFY the others.
+   */
+  private async enqueueAdvance(runId: string, epoch: number, runAt?: Date): Promise<unknown> {
+    if (this.dispatch === 'table') {
+      if (this.poller) this.poller.wake(runAt);
+      else if (!runAt || runAt.getTime() <= Date.now() + 1_000) {
+        await this.q('engine_notify_due', `select pg_notify('${RUNS_CHANNEL}', '')`, []);
+      }
+      return undefined;
+    }
     return this.opts.queue.enqueue(
       RUNS_QUEUE,
       { runId },
       {
-        idempotencyKey: `run:${runId}:${epoch}`,
+        // A timed wake-up has a key of its own: a wake-up before it (an approval decided, a sub-run
+        // ended) must not be swallowed as its duplicate while it is still pending.
+        idempotencyKey: runAt ? `run:${runId}:${epoch}:at` : `run:${runId}:${epoch}`,
         runAt,
         maxAttempts: 10,
         backoff: { baseMs: 500, maxMs: 30_000, jitter: 0.5 },
@@ -364,9 +428,32 @@ export class Engine {
 
   // ---------------------------------------------------------------- worker side
 
-  /** Consumes "advance run" messages (the worker role). */
+  /** A run was made due outside the engine (an approval decided): have a worker advance it. */
+  runReady(runId: string, epoch: number): Promise<unknown> {
+    return this.enqueueAdvance(runId, epoch);
+  }
+
+  /** Advances runs as they become due (the worker role): claims them, or consumes "advance" messages. */
   startWorker(opts: { concurrency?: number } = {}): void {
-    if (this.consumer) return;
+    if (this.consumer || this.poller) return;
+    if (this.dispatch === 'table') {
+      const poller = new RunPoller<ClaimedRun>({
+        concurrency: opts.concurrency ?? 8,
+        pollMs: this.opts.pollMs ?? 1_000,
+        logger: this.opts.logger,
+        claim: (n) => this.claimDue(n),
+        handle: (c) => this.track(this.execute(c.row, c.row.lease_epoch, c.attempts)),
+      });
+      this.poller = poller;
+      this.unlisten = listenerFor(this.opts.db, this.opts.logger)(RUNS_CHANNEL, () => poller.wake()).catch(
+        (err: unknown) => {
+          this.opts.logger.warn({ err }, 'run notifications unavailable; polling only');
+          return async () => undefined;
+        },
+      );
+      poller.start();
+      return;
+    }
     this.consumer = this.opts.queue.consume<{ runId: string }>(
       RUNS_QUEUE,
       async (msg) => {
@@ -381,18 +468,19 @@ export class Engine {
    * whose message was lost) get an "advance" message again. Idempotent per lease epoch.
    */
   startSweeper(intervalMs = 2_000): void {
-    if (this.sweeper) return;
+    if (this.sweeper || this.dispatch === 'table') return; // table dispatch: the claim finds them
     const sweep = async () => {
       try {
         const due = await this.q<{ id: string; lease_epoch: number }>(
           'engine_sweep',
           `select id, lease_epoch from runs
-           where status in ('queued', 'running', 'waiting')
-             and (lease_until is null or lease_until < now())
-             and (wake_at is null or wake_at <= now())
-             and updated_at < now() - interval '1 second'
-           order by updated_at limit 500`,
-          [],
+           where status in ('queued', 'running', 'waiting') and ${DUE} <= now()
+             -- A queued run's message is normally still on its way: only one that sat a whole lease
+             -- is presumed lost (re-sending sooner raced with workers finishing the run).
+             and updated_at < now() - case when status = 'queued' and queued_reason is null
+               then make_interval(secs => $1::double precision / 1000) else interval '1 second' end
+           order by ${DUE}, created_at, id limit 500`,
+          [this.leaseMs],
         );
         for (const r of due) await this.enqueueAdvance(r.id, r.lease_epoch);
       } catch (err) {
@@ -409,6 +497,10 @@ export class Engine {
     this.sweeper = undefined;
     await this.consumer?.close({ drain: true, timeoutMs: opts.timeoutMs ?? 10_000 });
     this.consumer = undefined;
+    await this.poller?.close();
+    this.poller = undefined;
+    if (this.unlisten) await (await this.unlisten)().catch(() => undefined);
+    this.unlisten = undefined;
     // Inline runs (webhooks) still executing: give them the same time, then leave them to the sweep.
     let t: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -471,6 +563,84 @@ export class Engine {
     await this.execute(claimed, claimed.lease_epoch, claimed.attempts);
   }
 
+  /**
+   * `table` dispatch: claims up to `n` due runs in one statement — queued runs in order (held back,
+   * with the reason and a retry in 1 s, when their workflow's or tenant's concurrency limit is
+   * reached: exact within one claim, since queued candidates are ranked per workflow and tenant),
+   * woken ones, and live runs whose lease expired (their abandoned attempts become WORKER_LOST).
+   */
+  private async claimDue(n: number): Promise<{ items: ClaimedRun[]; nextDueMs?: number | undefined }> {
+    const [res] = await this.q<{
+      runs: { row: RunRow; attempts: AttemptRow[] }[];
+      held: string[];
+      next_due_ms: number | null;
+    }>(
+      'engine_claim_due',
+      `with cand as (
+         select id, tenant_id, workflow_id, version, status, created_at from runs
+         where status in ('queued', 'running', 'waiting') and ${DUE} <= now()
+         order by ${DUE}, created_at, id
+         limit $3::int
+         for update skip locked
+       ), ranked as (
+         select c.id, c.workflow_id, c.tenant_id, c.version,
+           row_number() over (partition by c.workflow_id order by c.created_at, c.id) as wf_rank,
+           row_number() over (partition by c.tenant_id order by c.created_at, c.id) as t_rank
+         from cand c where c.status = 'queued'
+       ), limits as (
+         select r.*,
+           (select count(*) from runs x where x.workflow_id = r.workflow_id and x.status = 'running') as wf_running,
+           coalesce((select (v.definition->'settings'->>'concurrency')::int from workflow_versions v
+                     where v.workflow_id = r.workflow_id and v.version = r.version), 10) as wf_limit,
+           (select count(*) from runs x where x.tenant_id = r.tenant_id and x.status = 'running') as t_running
+         from ranked r
+       ), held as (
+         select l.id, case when l.wf_rank + l.wf_running > l.wf_limit
+             then 'Waiting: the workflow''s concurrency limit (' || l.wf_limit || ') is reached.'
+             else 'Waiting: the tenant''s limit of ' || $4::int || ' running runs is reached.' end as reason
+         from limits l
+         where l.wf_rank + l.wf_running > l.wf_limit or l.t_rank + l.t_running > $4::int
+       ), parked as (
+         update runs set wake_at = now() + interval '1 second', queued_reason = h.reason, updated_at = now()
+         from held h where runs.id = h.id
+         returning runs.workflow_id
+       ), claimed as (
+         update runs set status = 'running', lease_owner = $1, lease_epoch = lease_epoch + 1,
+           lease_until = now() + make_interval(secs => $2::double precision / 1000),
+           started_at = coalesce(started_at, now()), wake_at = null, queued_reason = null, updated_at = now()
+         from cand c where runs.id = c.id and not exists (select 1 from held h where h.id = c.id)
+         returning runs.id, runs.tenant_id, runs.workflow_id, runs.version, runs.status, runs.input, runs.lease_epoch,
+           runs.cancel_requested, runs.started_at, runs.created_at, runs.parent_run_id, runs.trigger_type
+       ), abandoned as (
+         update step_attempts a set status = 'failed', finished_at = now(),
+           error = jsonb_build_object('code', 'WORKER_LOST', 'message',
+             'The worker running this step stopped (crashed or lost its lease); the step was retried.',
+             'stepId', a.step_id)
+         from claimed c where a.run_id = c.id and a.status = 'running' and a.lease_epoch < c.lease_epoch
+         returning a.id
+       ), att as (
+         select distinct on (a.run_id, a.step_id) a.run_id, a.step_id, a.attempt,
+           case when a.status = 'running' then 'failed' else a.status end as status,
+           a.output, a.branch, a.error, a.wait_state, a.started_at
+         from step_attempts a join claimed c on a.run_id = c.id
+         where a.status <> 'compensated'
+         order by a.run_id, a.step_id, a.attempt desc
+       )
+       select
+         coalesce((select json_agg(json_build_object('row', to_json(c), 'attempts',
+           coalesce((select json_agg(a) from att a where a.run_id = c.id), '[]'::json))) from claimed c), '[]'::json) as runs,
+         coalesce((select json_agg(distinct p.workflow_id) from parked p), '[]'::json) as held,
+         (select count(*) from abandoned) as abandoned,
+         (select (extract(epoch from (min(${DUE}) - now())) * 1000)::float8 from runs
+           where status in ('queued', 'running', 'waiting') and ${DUE} > now()) as next_due_ms`,
+      [this.workerId, this.leaseMs, n, this.tenantConcurrency],
+    );
+    for (const w of res?.held ?? []) this.heldBack.add(w);
+    let nextDueMs = res?.next_due_ms === null || res?.next_due_ms === undefined ? undefined : res.next_due_ms + 1;
+    if (res?.held.length) nextDueMs = Math.min(nextDueMs ?? 1_000, 1_000);
+    return { items: res?.runs ?? [], nextDueMs };
+  }
+
   /** Makes a waiting run due now and hands it to a worker (a sub-run ended, an approval was decided). */
   async wakeRun(runId: string): Promise<void> {
     const [r] = await this.q<{ lease_epoch: number }>(
@@ -507,6 +677,18 @@ export class Engine {
   /** After a run of a held-back workflow ends or parks, the oldest queued one gets a turn now. */
   /** @internal */ async wakeQueued(workflowId: string): Promise<void> {
     if (!this.heldBack.has(workflowId)) return;
+    if (this.dispatch === 'table') {
+      // Held-back runs wait with a wake-up 1 s out: make the workflow's due now.
+      const rows = await this.q<{ id: string }>(
+        'engine_unhold',
+        `update runs set wake_at = null, updated_at = now()
+         where workflow_id = $1 and status = 'queued' and wake_at is not null returning id`,
+        [workflowId],
+      );
+      if (rows.length === 0) this.heldBack.delete(workflowId);
+      else this.poller?.wake();
+      return;
+    }
     const [next] = await this.q<{ id: string; lease_epoch: number }>(
       'engine_next_queued',
       `select id, lease_epoch from runs where workflow_id = $1 and status = 'queued'

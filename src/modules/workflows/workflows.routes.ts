@@ -253,6 +253,8 @@ export const workflowsRoutes =
             description: safeText({ max: 2000 }).optional(),
             definition: definitionBody.optional(),
             version: z.number().int().min(1).optional(),
+            /** Sets or rotates the webhook's HMAC secret; `null` turns signature checking off. */
+            webhookSecret: z.string().min(16).max(200).nullable().optional(),
           }),
           response: { 200: WorkflowWithDefinition, ...problems(400, 404, 409, 413, 415) },
         },
@@ -263,6 +265,7 @@ export const workflowsRoutes =
           description: req.body.description,
           definition: req.body.definition,
           expectedVersion: req.body.version,
+          webhookSecret: req.body.webhookSecret,
         }),
     );
 

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { ActorContext } from '../../platform/context.ts';
 import type { KeyRing } from '../../platform/crypto/index.ts';
@@ -13,7 +14,7 @@ import type { QueueAdapter } from '../../platform/queue/queue.ts';
 import { decodeCursor, encodeCursor } from '../../platform/validation.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { WorkflowDefinition } from './definition.ts';
-import { type Engine, RUNS_QUEUE, type RunSummary } from './engine.ts';
+import { type Engine, type RunSummary, TriggerChanged } from './engine.ts';
 import type { StepRegistry } from './steps/registry.ts';
 import { validateDefinition } from './validate.ts';
 import { type RunStatus, runs, stepAttempts, workflows, workflowVersions } from './workflows.table.ts';
@@ -170,6 +171,8 @@ export async function updateWorkflow(
     description?: string | undefined;
     definition?: unknown;
     expectedVersion?: number | undefined;
+    /** A new HMAC secret for the webhook, or null to stop checking signatures. */
+    webhookSecret?: string | null | undefined;
   },
 ) {
   const definition = input.definition === undefined ? undefined : checkDefinition(deps.registry, input.definition);
@@ -202,6 +205,11 @@ export async function updateWorkflow(
       .set({
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.webhookSecret !== undefined
+          ? {
+              webhookSecret: input.webhookSecret === null ? null : deps.ring.seal(input.webhookSecret, `webhook:${id}`),
+            }
+          : {}),
         currentVersion: nextVersion,
         updatedAt: new Date(),
       })
@@ -212,8 +220,8 @@ export async function updateWorkflow(
       action: 'workflow.updated',
       targetType: 'workflow',
       targetId: id,
-      before: { name: current.name, version: current.currentVersion },
-      after: { name: w.name, version: nextVersion },
+      before: { name: current.name, version: current.currentVersion, signedWebhook: current.webhookSecret !== null },
+      after: { name: w.name, version: nextVersion, signedWebhook: w.webhookSecret !== null },
     });
     return w;
   });
@@ -603,7 +611,7 @@ export async function decideApproval(
     return r?.epoch;
   });
   if (epoch !== undefined) {
-    await deps.queue.enqueue(RUNS_QUEUE, { runId }, { idempotencyKey: `run:${runId}:${epoch}:approval` });
+    await deps.engine.runReady(runId, epoch);
   }
   return { runId, stepId, decision: input.decision };
 }
@@ -616,6 +624,59 @@ export interface WebhookResult {
   runId: string;
   /** A repeated `Idempotency-Key`: the answer describes the run the first request started. */
   replayed?: boolean;
+}
+
+interface WebhookTarget {
+  id: string;
+  tenant_id: string;
+  active: boolean;
+  current_version: number;
+  webhook_secret: string | null;
+  trigger: WorkflowDefinition['trigger'] | null;
+}
+
+/**
+ * Webhook targets by key, per runtime. A cached target is never trusted blindly: the run is
+ * recorded only if the workflow still has that key, is active, is at that version and has that
+ * secret (`webhookGuard`, checked in the same statement that records the run), so a change made by
+ * any process takes effect at once; the cache only saves the lookup round trip.
+ */
+const webhookTargets = new WeakMap<WorkflowsDeps, LRUCache<string, WebhookTarget>>();
+
+async function lookupWebhook(deps: WorkflowsDeps, key: string, fresh: boolean): Promise<WebhookTarget | undefined> {
+  let cache = webhookTargets.get(deps);
+  if (!cache) {
+    cache = new LRUCache<string, WebhookTarget>({ max: 5_000, ttl: 5 * 60_000 });
+    webhookTargets.set(deps, cache);
+  }
+  if (!fresh) {
+    const hit = cache.get(key);
+    if (hit) return hit;
+  }
+  const [w] = await rawQuery<WebhookTarget>(deps.db, {
+    name: 'webhook_lookup',
+    text: `select w.id, w.tenant_id, w.active, w.current_version, w.webhook_secret, v.definition->'trigger' as trigger
+           from workflows w
+           join workflow_versions v on v.workflow_id = w.id and v.version = w.current_version
+           where w.webhook_key = $1`,
+    values: [key],
+  });
+  if (w?.active && w.trigger?.type === 'webhook') cache.set(key, w);
+  else cache.delete(key);
+  return w;
+}
+
+function signatureValid(
+  deps: WorkflowsDeps,
+  w: WebhookTarget,
+  request: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer },
+): boolean {
+  if (!w.webhook_secret) return true;
+  const secret = deps.ring.open(w.webhook_secret, `webhook:${w.id}`);
+  const header = request.headers['x-switchyard-signature'];
+  const given = typeof header === 'string' ? header.replace(/^sha256=/, '') : '';
+  const expected = createHmac('sha256', secret).update(request.rawBody).digest('hex');
+  return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 }
 
 /**
@@ -635,59 +696,49 @@ export async function handleWebhook(
     idempotencyKey?: string | undefined;
   },
 ): Promise<WebhookResult> {
-  // One prepared statement (the hot path of webhook triggers): the workflow and its trigger only.
-  const [w] = await rawQuery<{
-    id: string;
-    tenant_id: string;
-    active: boolean;
-    current_version: number;
-    webhook_secret: string | null;
-    trigger: WorkflowDefinition['trigger'] | null;
-  }>(deps.db, {
-    name: 'webhook_lookup',
-    text: `select w.id, w.tenant_id, w.active, w.current_version, w.webhook_secret, v.definition->'trigger' as trigger
-           from workflows w
-           join workflow_versions v on v.workflow_id = w.id and v.version = w.current_version
-           where w.webhook_key = $1`,
-    values: [key],
-  });
   // Unknown, inactive and non-webhook workflows all answer alike.
   const missing = () => notFound('WEBHOOK_NOT_FOUND', 'No active webhook at this address.');
-  if (!w || !w.active || w.trigger?.type !== 'webhook') throw missing();
-  if (w.webhook_secret) {
-    const secret = deps.ring.open(w.webhook_secret, `webhook:${w.id}`);
-    const header = request.headers['x-switchyard-signature'];
-    const given = typeof header === 'string' ? header.replace(/^sha256=/, '') : '';
-    const expected = createHmac('sha256', secret).update(request.rawBody).digest('hex');
-    const ok = given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-    if (!ok) {
-      throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'unauthenticated', 'The webhook signature is missing or wrong.');
-    }
-  }
-  const cfg = w.trigger.config as { respond?: 'immediately' | 'wait'; timeoutMs?: number };
-  const wait = cfg.respond === 'wait';
   const headers = Object.fromEntries(
     Object.entries(request.headers).filter(([k]) => !/^(authorization|cookie|x-switchyard-signature)$/i.test(k)),
   );
-  const started = await deps.engine.startRun({
-    tenantId: w.tenant_id,
-    workflowId: w.id,
-    version: w.current_version,
-    input: { body: request.body ?? null, headers, query: request.query ?? {} },
-    triggerType: 'webhook',
-    idempotencyKey: request.idempotencyKey,
-    inline: wait,
-  });
-  if (!started.created) return replayWebhook(deps, w.tenant_id, started.runId, wait);
-  if (!wait || !started.done) {
-    return { status: 202, body: { runId: started.runId, status: 'queued' }, runId: started.runId };
+  // At most two tries: the cached target, then (if it turns out stale) the database's.
+  for (let fresh = false; ; fresh = true) {
+    const w = await lookupWebhook(deps, key, fresh);
+    if (!w || !w.active || w.trigger?.type !== 'webhook') throw missing();
+    if (!signatureValid(deps, w, request)) {
+      if (!fresh) continue; // the secret may have been rotated since it was cached
+      throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'unauthenticated', 'The webhook signature is missing or wrong.');
+    }
+    const cfg = w.trigger.config as { respond?: 'immediately' | 'wait'; timeoutMs?: number };
+    const wait = cfg.respond === 'wait';
+    let started: Awaited<ReturnType<Engine['startRun']>>;
+    try {
+      started = await deps.engine.startRun({
+        tenantId: w.tenant_id,
+        workflowId: w.id,
+        version: w.current_version,
+        input: { body: request.body ?? null, headers, query: request.query ?? {} },
+        triggerType: 'webhook',
+        idempotencyKey: request.idempotencyKey,
+        inline: wait,
+        webhookGuard: { key, sealedSecret: w.webhook_secret },
+      });
+    } catch (err) {
+      if (err instanceof TriggerChanged && !fresh) continue;
+      if (err instanceof TriggerChanged) throw missing();
+      throw err;
+    }
+    if (!started.created) return replayWebhook(deps, w.tenant_id, started.runId, wait);
+    if (!wait || !started.done) {
+      return { status: 202, body: { runId: started.runId, status: 'queued' }, runId: started.runId };
+    }
+    const result = await Promise.race([
+      started.done,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), cfg.timeoutMs ?? 30_000).unref()),
+    ]);
+    if (!result) return { status: 202, body: { runId: started.runId, status: 'running' }, runId: started.runId };
+    return webhookAnswer(started.runId, result);
   }
-  const result = await Promise.race([
-    started.done,
-    new Promise<undefined>((r) => setTimeout(() => r(undefined), cfg.timeoutMs ?? 30_000).unref()),
-  ]);
-  if (!result) return { status: 202, body: { runId: started.runId, status: 'running' }, runId: started.runId };
-  return webhookAnswer(started.runId, result);
 }
 
 /**

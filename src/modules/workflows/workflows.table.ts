@@ -105,9 +105,14 @@ export const runs = pgTable(
     index('runs_tenant_status_idx').on(t.tenantId, t.status),
     // The claim's concurrency check counts a workflow's running runs: without this it scans the backlog.
     index('runs_workflow_status_idx').on(t.workflowId, t.status),
-    // The sweeper's view: live runs whose lease is gone or who are due to wake.
-    index('runs_live_idx')
-      .on(t.leaseUntil, t.wakeAt)
+    // Live runs by when they are due (the later of wake-up and lease end): the workers' claim
+    // (`table` dispatch) and the sweep read it in order, so a backlog is never sorted.
+    index('runs_due_idx')
+      .on(
+        sql`greatest(coalesce(${t.wakeAt}, '-infinity'::timestamptz), coalesce(${t.leaseUntil}, '-infinity'::timestamptz))`,
+        t.createdAt,
+        t.id,
+      )
       .where(sql`status in ('queued', 'running', 'waiting')`),
     uniqueIndex('runs_idempotency_idx')
       .on(t.workflowId, t.idempotencyKey)

@@ -50,9 +50,14 @@ export interface PostgresQueueOptions {
   workerId?: string | undefined;
 }
 
-type Listen = (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
+export type Listen = (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
 
-function listenerFor(db: Database, logger: Logger | undefined): Listen {
+/**
+ * LISTEN on the application's database: on PostgreSQL a dedicated connection outside the pool that
+ * reconnects (and reports `'*'` after each reconnect, since notifications in between are lost); on
+ * PGlite its in-process channel. Also used by the engine's run dispatch.
+ */
+export function listenerFor(db: Database, logger: Logger | undefined): Listen {
   const client = (db as unknown as { $client: object }).$client;
   if ('totalCount' in client && 'idleCount' in client) {
     // PostgreSQL: LISTEN needs a connection of its own, outside the pool; reconnect on loss.

@@ -1,0 +1,2 @@
+DROP INDEX "runs_live_idx";--> statement-breakpoint
+CREATE INDEX "runs_due_idx" ON "runs" USING btree (greatest(coalesce("wake_at", '-infinity'::timestamptz), coalesce("lease_until", '-infinity'::timestamptz)),"created_at","id") WHERE status in ('queued', 'running', 'waiting');
