@@ -34,7 +34,12 @@ const RETRYABLE = (status: number) => status === 408 || status === 429 || status
 
 export function createProviderFetch(outbound: OutboundFetch, options: ProviderFetchOptions): typeof fetch {
   const guarded = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = input instanceof Request ? input.url : input;
+    // The AI SDK calls fetch(url, init) with a string body, which is what makes a retry able to
+    // send the same request again; a Request object or a stream body would not be replayable.
+    if (input instanceof Request || init.body instanceof ReadableStream) {
+      throw new TypeError('The AI provider fetch takes a URL and a replayable body.');
+    }
+    const url = input;
     let waited = 0;
     for (let attempt = 0; ; attempt++) {
       const response = await outbound(url, init);

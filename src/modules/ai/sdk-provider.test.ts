@@ -241,6 +241,19 @@ describe('AI SDK providers against a local model server', () => {
     assert.ok(received <= 2500);
   });
 
+  it('refuses a request with neither prompt nor messages, from generate and from stream', async () => {
+    await rejectsWith(make({ kind: 'openai' }).generate({}), 'AI_REQUEST_INVALID');
+    const s = make({ kind: 'openai' }).stream({ messages: [] });
+    await rejectsWith(
+      (async () => {
+        for await (const _ of s) void _;
+      })(),
+      'AI_REQUEST_INVALID',
+    );
+    await rejectsWith(s.result, 'AI_REQUEST_INVALID');
+    assert.equal(server.requests.length, 0);
+  });
+
   it('stopping a stream early cancels it; result says so', async () => {
     server.script({ kind: 'text', text: 'a b c d e f', chunks: ['a ', 'b ', 'c ', 'd ', 'e ', 'f'] });
     const s = make({ kind: 'openai-compatible' }).stream({ prompt: 'hi' });

@@ -137,7 +137,13 @@ function stream(config: ProviderConfig, model: LanguageModel, request: GenerateR
   async function* iterate(): AsyncGenerator<string> {
     if (started) throw new Error('An AI stream can be iterated only once.');
     started = true;
-    const prompt = promptOf(config, request);
+    let prompt: ReturnType<typeof promptOf>;
+    try {
+      prompt = promptOf(config, request);
+    } catch (err) {
+      settle.reject(err);
+      throw err;
+    }
     const call = callSignal(config, request);
     let text = '';
     let finished = false;
