@@ -1,10 +1,44 @@
 #!/usr/bin/env node
-// The `switchyard` CLI. Runs the TypeScript sources through tsx's loader, so a checkout needs
-// no build step: `npm start` and `npx switchyard …` work right after `npm install`.
-import { register } from 'tsx/esm/api';
+// The `switchyard` CLI. Runs dist/switchyard.mjs — the one-module build `npm start` makes first
+// (scripts/build.mjs) — when it is newer than every source file; otherwise the TypeScript sources
+// through tsx's loader, so a checkout needs no build step and an edited source is never shadowed
+// by an old build. SWITCHYARD_FROM_SOURCE=true forces the sources.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../src/main.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const built = path.join(root, 'dist', 'switchyard.mjs');
+
+/** The build's time if it is newer than every file under src/, else undefined. */
+function freshBuild() {
+  if (process.env.SWITCHYARD_FROM_SOURCE === 'true') return undefined;
+  let buildTime;
+  try {
+    buildTime = fs.statSync(built).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  const stack = [path.join(root, 'src')];
+  while (stack.length) {
+    const dir = stack.pop();
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) stack.push(p);
+      else if (fs.statSync(p).mtimeMs > buildTime) return undefined;
+    }
+  }
+  return buildTime;
+}
+
+let main;
+if (freshBuild() !== undefined) {
+  ({ main } = await import(built));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/main.ts'));
+}
 const code = await main(process.argv.slice(2), process.env);
 // Flush pino's stdout before exiting (process.exit would cut an async write short).
 process.stdout.write('', () => process.exit(code));

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { PACKAGE_JSON } from './paths.ts';
 
-/** The package version, read once; shown in the OpenAPI document and `switchyard --version`. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** The package version; shown in the OpenAPI document and `switchyard --version`. */
+export const VERSION: string = PACKAGE_JSON.version;

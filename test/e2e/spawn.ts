@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,11 @@ import { fileURLToPath } from 'node:url';
  */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.mjs');
+
+// What `npm start` runs: the one-module build (scripts/build.mjs), which the CLI uses while it is
+// newer than every source file. Built here so these tests exercise it, not the tsx fallback.
+execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'switchyard.mjs'))) throw new Error('scripts/build.mjs made no build');
 
 /** Variables the CLI reads: never inherited from the developer's shell, only set explicitly. */
 const CONFIG_VARS = [
@@ -41,6 +46,7 @@ const CONFIG_VARS = [
   'STEP_OUTPUT_MAX_BYTES',
   'WORKER_CONCURRENCY',
   'ENGINE_TENANT_CONCURRENCY',
+  'SWITCHYARD_FROM_SOURCE',
   // Set by node:test in its file processes; the CLI is not a test process.
   'NODE_TEST_CONTEXT',
 ];

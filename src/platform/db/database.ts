@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -9,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { ROOT } from '../../paths.ts';
 import type { Logger } from 'pino';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { pgliteConf, pgliteExtensions } from './pglite-options.ts';
@@ -35,7 +35,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+export const MIGRATIONS_DIR = path.join(ROOT, 'migrations');
 
 /** Any fixed 64-bit number: it names "the migration lock" among advisory locks. */
 const MIGRATION_LOCK_KEY = 7_262_455_013_201n;

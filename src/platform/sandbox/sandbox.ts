@@ -13,7 +13,10 @@
  * the result.
  */
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { ROOT } from '../../paths.ts';
 import {
   resolveLimits,
   type EvalOutcome,
@@ -42,7 +45,8 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const WORKER_URL = new URL('./worker-boot.mjs', import.meta.url);
+// From the checkout root, not this module: the same path from src/ (tsx) and from the dist/ build.
+const WORKER_URL = pathToFileURL(path.join(ROOT, 'src', 'platform', 'sandbox', 'worker-boot.mjs'));
 /** How long past its time limit a worker may stay silent before it is terminated. */
 const WATCHDOG_GRACE_MS = 2000;
 /** Workers that died before becoming ready, in a row, after which no more are started for now. */
