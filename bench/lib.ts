@@ -2,7 +2,7 @@
  * Helpers shared by the benchmarks (`api.bench.ts`, `engine.bench.ts`): fresh databases, server
  * child processes, /proc readings, clean-up on Ctrl-C, and markdown tables. Nothing here measures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// Servers are measured as `npm start` runs them: from the one-module build, made fresh here.
+execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 export const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const HOST = '127.0.0.1';
