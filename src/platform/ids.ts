@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   approval: 'apr',
   signingKey: 'wsk',
   file: 'fil',
+  insight: 'ins',
 } as const;
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
 
