@@ -1,5 +1,11 @@
-import winkNLP, { type ItsFunction, type PartOfSpeech } from 'wink-nlp';
-import model from 'wink-eng-lite-web-model';
+import { createRequire } from 'node:module';
+import type WinkModel from 'wink-eng-lite-web-model';
+import type WinkNlp from 'wink-nlp';
+import type { ItsFunction, PartOfSpeech } from 'wink-nlp';
+
+// Loaded on the first createParser(), not at import: the model is ~30 MB that a process which
+// never runs an offline AI operation should not carry (both packages are CommonJS).
+const require = createRequire(import.meta.url);
 
 /**
  * The one place that touches wink-nlp. It parses a text once into plain data (sentences, tokens,
@@ -51,6 +57,8 @@ export interface Parser {
 }
 
 export function createParser(): Parser {
+  const winkNLP = require('wink-nlp') as typeof WinkNlp;
+  const model = require('wink-eng-lite-web-model') as typeof WinkModel;
   const nlp = winkNLP(model);
   const its = nlp.its;
   const parse = (text: string): ParsedText => {
