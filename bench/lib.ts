@@ -144,6 +144,8 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     RATE_LIMIT_PER_MINUTE: '0',
     AUTH_RATE_LIMIT_PER_MINUTE: '0',
     PRINCIPAL_RATE_LIMIT_PER_MINUTE: '0',
+    // The build made when this module loaded, even if a source file changes during the run.
+    SWITCHYARD_FROM_BUILD: 'true',
     ...extra,
   };
 }
