@@ -1,14 +1,17 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.ts';
+import { createAiRuntime } from '../modules/ai/index.ts';
 import { TOKEN_KEY_INFO, tokenKeysFrom } from '../modules/identity/index.ts';
 import { createWorkflowRuntime } from '../modules/workflows/index.ts';
 import { createRedisProbe } from '../platform/cache/redis-check.ts';
 import { KEY_FILE_NAME, type KeyRing, loadKeyRing, MasterKeyError } from '../platform/crypto/index.ts';
 import type { Config } from '../config.ts';
 import { type DatabaseHandle, MIGRATIONS_DIR, openDatabase } from '../platform/db/database.ts';
+import { ROOT } from '../paths.ts';
 import { redactUrl } from '../platform/telemetry/logger.ts';
 import { createMetrics } from '../platform/telemetry/metrics.ts';
 
@@ -78,6 +81,33 @@ export function loadInstanceKeys(config: Config): KeyRing {
 }
 
 /**
+ * First start on the embedded database: create it and apply the migrations in a short-lived
+ * `switchyard migrate` process. Doing it here would leave PGlite's WASM memory grown by initdb
+ * and the migrations for the life of the server (~180 MB; WASM memory never shrinks), so the
+ * first `npm start` would sit at ~430 MB instead of ~250 MB. If the child fails, the caller's own
+ * migration runs and reports the error.
+ */
+function createEmbeddedDatabaseApart(config: Config, logger: Logger): void {
+  if (config.database.kind !== 'pglite') return;
+  if (fs.existsSync(path.join(config.database.dataDir, 'PG_VERSION'))) return;
+  const child = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'switchyard.mjs'),
+      'migrate',
+      '--data-dir',
+      config.dataDir,
+      '--log-level',
+      config.log.level,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: process.env, timeout: 120_000 },
+  );
+  if (child.status !== 0) {
+    logger.warn({ status: child.status, error: child.error?.message }, 'creating the embedded database apart failed');
+  }
+}
+
+/**
  * Starts the given roles in this process: `api` serves HTTP (and executes webhook runs that wait
  * for their result), `worker` advances runs from the queue, `scheduler` fires cron ticks and
  * delayed wake-ups and sweeps expired leases. `start` runs all three.
@@ -87,10 +117,18 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   // The master key first: a missing or unsafe key fails start-up before anything is opened.
   const ring = loadInstanceKeys(config);
   const tokenKeys = tokenKeysFrom(ring.deriveSubkeys(TOKEN_KEY_INFO));
-  const handle = await openDatabase(config.database, logger);
+  if (options.migrate) createEmbeddedDatabaseApart(config, logger);
+  let handle = await openDatabase(config.database, logger);
   try {
     if (options.migrate) {
+      const pending = handle.kind === 'pglite' ? await pendingMigrations(handle) : 0;
       await handle.migrate();
+      if (pending > 0) {
+        // Creating or migrating the embedded database grows PGlite's WASM memory, which never
+        // shrinks (~180 MB more, measured): reopen it, so the process serves from a small heap.
+        await handle.close();
+        handle = await openDatabase(config.database, logger);
+      }
     } else {
       const pending = await pendingMigrations(handle);
       if (pending > 0) {
@@ -106,6 +144,9 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   let built: Awaited<ReturnType<typeof buildApp>> | undefined;
   // Redis (rate-limit store today, queues later) is part of readiness when configured.
   const redisProbe = config.redis ? createRedisProbe(config.redis.url) : undefined;
+  const metrics = createMetrics();
+  // One per process, shared by the API and the worker: one instance provider, one offline engine.
+  const ai = createAiRuntime({ db: handle.db, ring, outbound: config.outbound, config: config.ai, metrics });
   const workflows = await createWorkflowRuntime({
     db: handle.db,
     logger,
@@ -124,7 +165,8 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
       sso: config.sso,
       db: handle.db,
       logger,
-      metrics: createMetrics(),
+      metrics,
+      ai,
       checks: {
         database: () => handle.ping(),
         ...(redisProbe ? { redis: () => redisProbe.check() } : {}),
