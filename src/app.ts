@@ -27,6 +27,7 @@ import {
   type TokenKeys,
 } from './modules/identity/index.ts';
 import { createSsoDeps, publicSsoRoutes, ssoRoutes } from './modules/identity/sso/index.ts';
+import { insightsRoutes } from './modules/insights/index.ts';
 import { itemsRoutes } from './modules/items/index.ts';
 import { jobsRoutes } from './modules/jobs/index.ts';
 import { settingsRoutes } from './modules/settings/index.ts';
@@ -207,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         { name: 'workflows', description: 'Automations: versioned definitions, triggers, webhooks' },
         { name: 'runs', description: 'Executions of workflows, step by step' },
         { name: 'jobs', description: 'Background jobs: data processing, notifications, reports, cleanup' },
+        { name: 'insights', description: 'Anomalies and hot spots found in workflow run history' },
       ],
       components: {
         securitySchemes: {
@@ -311,6 +313,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           await secured.register(ssoRoutes(ssoDeps));
           if (deps.workflows) await secured.register(workflowsRoutes(deps.workflows));
           if (deps.workflows) await secured.register(jobsRoutes({ db: deps.db, queue: deps.workflows.queue }));
+          await secured.register(insightsRoutes({ db: deps.db }));
         });
       },
       { prefix: '/api/v1' },

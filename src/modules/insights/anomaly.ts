@@ -29,8 +29,8 @@ export interface DetectOptions {
    * infinite z-score. Default: 10% of the median, at least 1e-9.
    */
   minScale?: (median: number) => number;
-  /** Smallest absolute rise over the median that can count, in the series' unit (default 0). */
-  minDelta?: number;
+  /** Smallest rise over the median that can count, in the series' unit, or as a function of the median (default 0). */
+  minDelta?: number | ((median: number) => number);
 }
 
 export type Anomaly = {
@@ -86,7 +86,6 @@ export function detectRise(series: readonly SeriesPoint[], options: DetectOption
   const minBaseline = options.minBaseline ?? 12;
   const threshold = options.threshold ?? 3.5;
   const alpha = options.alpha ?? 0.5;
-  const minDelta = options.minDelta ?? 0;
   if (series.length < minBaseline + recentCount) return null;
   const baselinePoints = series.slice(0, series.length - recentCount);
   const recent = series.slice(series.length - recentCount);
@@ -95,6 +94,7 @@ export function detectRise(series: readonly SeriesPoint[], options: DetectOption
   const d = mad(values, m);
   const floor = options.minScale ? options.minScale(m) : Math.abs(m) * 0.1;
   const scale = Math.max(MAD_TO_SIGMA * d, floor, 1e-9);
+  const minDelta = typeof options.minDelta === 'function' ? options.minDelta(m) : (options.minDelta ?? 0);
   const score = (x: number) => (x - m < minDelta ? 0 : (x - m) / scale);
 
   const scores = recent.map((p) => score(p.value));

@@ -49,6 +49,7 @@ export const TRIGGER_EVENTS = [
   'run.completed',
   'job.failed',
   'job.succeeded',
+  'insight.raised',
 ] as const;
 export type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
 

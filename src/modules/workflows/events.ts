@@ -14,7 +14,9 @@ import { evaluate, truthy } from './expressions.ts';
  * that committed a little after a later one is not skipped.
  *
  * `job.failed` comes from the audit log too: the job worker audits a job that failed for good in
- * the transaction that marks it failed.
+ * the transaction that marks it failed. So does `insight.raised`: the insights pass audits each new
+ * insight in the transaction that stores it. An insight about a workflow never starts that same
+ * workflow (its own runs would feed the next insight about it).
  *
  * Run events (`run.completed`, `run.failed`) are raised by the engine when a run ends, and
  * `job.succeeded` by the job worker when a job succeeds, in the process that recorded the outcome
@@ -23,7 +25,7 @@ import { evaluate, truthy } from './expressions.ts';
  */
 
 /** Events read from the audit log: the action of the entry is the event's type. */
-const AUDIT_EVENTS = ['item.created', 'item.updated', 'item.deleted', 'job.failed'] as const;
+const AUDIT_EVENTS = ['item.created', 'item.updated', 'item.deleted', 'job.failed', 'insight.raised'] as const;
 const SUBSCRIPTIONS_TTL_MS = 2_000;
 
 interface Subscription {
@@ -54,6 +56,21 @@ const jobEvent = (type: string, jobId: string, job: JobAudit, at: Date) => ({
   createdBy: job.createdBy ?? null,
   at: at.toISOString(),
 });
+
+/** What the insights pass audits about a new insight (see insights/insights.service.ts). */
+const insightOf = (row: AuditEvent) => {
+  const i = (row.changes?.after ?? {}) as Record<string, unknown>;
+  return {
+    workflowId: i.workflowId ?? null,
+    kind: i.kind ?? null,
+    severity: i.severity ?? null,
+    title: i.title ?? null,
+    details: i.details ?? null,
+    windowStart: i.windowStart ?? null,
+    windowEnd: i.windowEnd ?? null,
+    at: new Date(row.created_at).toISOString(),
+  };
+};
 
 interface AuditEvent {
   id: string;
@@ -143,7 +160,8 @@ export class EventRelay {
             (sub) =>
               sub.tenantId === row.tenant_id &&
               sub.event === row.action &&
-              new Date(row.created_at).getTime() >= sub.since,
+              new Date(row.created_at).getTime() >= sub.since &&
+              !(row.action === 'insight.raised' && sub.workflowId === insightOf(row).workflowId),
           );
           if (listeners.length === 0) continue;
           const event = await this.auditEvent(row);
@@ -200,6 +218,7 @@ export class EventRelay {
   /** The event an audit entry stands for; undefined when it must not start runs. */
   private async auditEvent(row: AuditEvent): Promise<Record<string, unknown> | undefined> {
     const at = new Date(row.created_at);
+    if (row.action === 'insight.raised') return { type: row.action, insightId: row.target_id, ...insightOf(row) };
     if (row.action.startsWith('job.')) {
       const job = (row.changes?.after ?? {}) as JobAudit;
       return (await this.byEventRun(job.createdBy)) ? undefined : jobEvent(row.action, row.target_id, job, at);

@@ -6,6 +6,7 @@ import { createOutboundFetch } from '../../platform/net/index.ts';
 import { createPostgresQueue } from '../../platform/queue/postgres-queue.ts';
 import type { Consumer, QueueAdapter } from '../../platform/queue/queue.ts';
 import { createSandbox, type Sandbox } from '../../platform/sandbox/sandbox.ts';
+import { startInsightsJob } from '../insights/index.ts';
 import { createJobWorker } from '../jobs/index.ts';
 import { Engine } from './engine.ts';
 import { EventRelay } from './events.ts';
@@ -108,6 +109,7 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
   relay = new EventRelay(opts.db, engine, opts.logger);
   const deps: WorkflowsDeps = { db: opts.db, engine, queue, registry, ring: opts.ring };
   let triggers: Consumer | undefined;
+  let insights: Consumer | undefined;
 
   return {
     deps,
@@ -138,12 +140,15 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
         queue.startMaintenance({ intervalMs: 1_000 });
         engine.startSweeper(Math.max(1_000, Math.floor(opts.engine.leaseMs / 4)));
         relay?.start(1_000);
+        // Hourly: anomalies and hot spots in run history become insights (`insight.raised`).
+        insights = startInsightsJob({ db: opts.db, queue, logger: opts.logger });
       }
     },
     async stop(o = {}) {
       const timeoutMs = o.timeoutMs ?? 10_000;
       relay?.stop();
       await triggers?.close({ drain: true, timeoutMs });
+      await insights?.close({ drain: true, timeoutMs });
       await jobWorker.stop(timeoutMs);
       await engine.stop({ timeoutMs });
       if (!opts.queue) await queue.close({ timeoutMs });
