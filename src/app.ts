@@ -11,6 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AuthConfig, Config } from './config.ts';
+import { aiRoutes, type AiRuntime } from './modules/ai/index.ts';
 import { auditRoutes } from './modules/audit/index.ts';
 import { type HealthCheck, healthRoutes } from './modules/health/index.ts';
 import {
@@ -63,6 +64,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Readiness checks by component name (database, later redis and queue). */
   checks: Record<string, HealthCheck>;
+  /** The AI runtime (providers, usage, budgets), shared with the worker; mounts /api/v1/ai/*. */
+  ai: AiRuntime;
   /** The workflow engine's services; without them the workflow and run routes are not mounted. */
   workflows?: WorkflowsDeps | undefined;
   /**
@@ -208,6 +211,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         { name: 'workflows', description: 'Automations: versioned definitions, triggers, webhooks' },
         { name: 'runs', description: 'Executions of workflows, step by step' },
         { name: 'jobs', description: 'Background jobs: data processing, notifications, reports, cleanup' },
+        {
+          name: 'ai',
+          description: 'Summaries, classification, extraction, generation, document analysis; providers and usage',
+        },
         { name: 'insights', description: 'Anomalies and hot spots found in workflow run history' },
       ],
       components: {
@@ -305,7 +312,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           await secured.register(itemsRoutes({ db: deps.db }));
           await secured.register(settingsRoutes({ db: deps.db }));
           await secured.register(auditRoutes({ db: deps.db }));
-          await secured.register(statsRoutes({ db: deps.db }));
+          await secured.register(statsRoutes({ db: deps.db, now: deps.ai.now }));
+          await secured.register(aiRoutes(deps.ai));
           await secured.register(authRoutes(authDeps));
           await secured.register(mfaRoutes(authDeps));
           await secured.register(accountRoutes(accountDeps));

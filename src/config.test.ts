@@ -81,4 +81,35 @@ describe('config', () => {
     assert.throws(() => loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '5' }), /ACCESS_TOKEN_TTL_SECONDS/);
     assert.throws(() => loadConfig({ OUTBOUND_ALLOWLIST: 'http://not-a-host/' }), /OUTBOUND_ALLOWLIST/);
   });
+
+  it('has no AI provider by default, and reads the instance provider and allowed base URLs', () => {
+    const none = loadConfig({});
+    assert.deepEqual(none.ai, { provider: undefined, allowedBaseUrls: [], maxInputChars: 100_000, timeoutMs: 120_000 });
+    const c = loadConfig({
+      AI_PROVIDER: 'ollama',
+      AI_MODEL: 'llama3.2',
+      AI_ALLOWED_BASE_URLS: 'http://10.0.0.5:11434, https://LLM.internal/',
+      AI_TIMEOUT_MS: '30000',
+    });
+    assert.deepEqual(c.ai.provider, { kind: 'ollama', model: 'llama3.2' });
+    assert.deepEqual(c.ai.allowedBaseUrls, ['http://10.0.0.5:11434', 'https://llm.internal']);
+    assert.equal(c.ai.timeoutMs, 30_000);
+  });
+
+  it('names every missing piece of the AI provider at once, and never echoes the key', () => {
+    assert.throws(
+      () => loadConfig({ AI_PROVIDER: 'openai' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems.length === 2 &&
+        /AI_MODEL/.test(e.problems.join()) &&
+        /AI_API_KEY/.test(e.problems.join()),
+    );
+    assert.throws(() => loadConfig({ AI_PROVIDER: 'openai-compatible', AI_MODEL: 'm' }), /AI_BASE_URL/);
+    assert.throws(() => loadConfig({ AI_ALLOWED_BASE_URLS: 'http://host/with/path' }), /AI_ALLOWED_BASE_URLS/);
+    assert.throws(
+      () => loadConfig({ AI_API_KEY: `sk-${'x'.repeat(5000)}` }),
+      (e: unknown) => e instanceof ConfigError && /AI_API_KEY/.test(e.message) && !e.message.includes('sk-x'),
+    );
+  });
 });

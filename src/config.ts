@@ -65,6 +65,32 @@ const hostList = z
     ),
   );
 
+const AI_KINDS = ['openai', 'anthropic', 'ollama', 'openai-compatible'] as const;
+
+/** Exact origins (`https://llm.internal:8443`): no path, no credentials; normalised by URL. */
+const originList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .refine(
+          (o) => /^https?:\/\/[^/\s@]+\/?$/.test(o) && URL.canParse(o),
+          'each entry must be an origin like https://host[:port] (no path, no credentials)',
+        )
+        .transform((o) => new URL(o).origin),
+    ),
+  );
+
+/** Variables whose values never appear in a configuration error. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['AI_API_KEY']);
+
 /** Environment variable → setting. The keys are the variable names, so errors can name them. */
 const envSchema = z.object({
   PORT: intFromEnv(0, 65535).default(3000),
@@ -103,6 +129,16 @@ const envSchema = z.object({
   ENGINE_TENANT_CONCURRENCY: intFromEnv(1, 100_000).default(100),
   GITHUB_OAUTH_URL: z.url({ protocol: /^https?$/ }).default('https://github.com'),
   GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
+  AI_PROVIDER: z.enum([...AI_KINDS, 'none']).default('none'),
+  AI_MODEL: z.string().min(1).max(200).optional(),
+  AI_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+  AI_API_KEY: z.string().min(1).max(4096).optional(),
+  AI_TIMEOUT_MS: intFromEnv(100, 600_000).default(120_000),
+  AI_MAX_INPUT_CHARS: intFromEnv(1000, 2_000_000).default(100_000),
+  AI_ALLOWED_BASE_URLS: originList.default([]),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -138,6 +174,7 @@ export interface Config {
   readonly auth: AuthConfig;
   readonly outbound: OutboundConfig;
   readonly sso: SsoConfig;
+  readonly ai: AiConfig;
   readonly engine: {
     /** `postgres` (the database's own queue table, default) or `bullmq` (needs REDIS_URL). */
     readonly queueAdapter: 'postgres' | 'bullmq';
@@ -159,6 +196,32 @@ export interface OutboundConfig {
    * empty: every such address is refused.
    */
   readonly allowlist: readonly string[];
+}
+
+export interface AiConfig {
+  /**
+   * The instance's model provider (`AI_PROVIDER`, `AI_MODEL`, `AI_BASE_URL`, `AI_API_KEY`), used by every tenant that has not set its own. Undefined (`none`, the
+   * default): tenants without their own provider get the offline engine. The operator chose this
+   * URL, so it is not held to the SSRF guard.
+   */
+  readonly provider:
+    | {
+        readonly kind: (typeof AI_KINDS)[number];
+        readonly model: string;
+        readonly baseUrl?: string;
+        readonly apiKey?: string;
+      }
+    | undefined;
+  /** One model call, retries and streaming included (`AI_TIMEOUT_MS`, default 120 s); tenants' providers too. */
+  readonly timeoutMs: number;
+  /**
+   * Origins (`scheme://host[:port]`, exact) that tenants' provider base URLs may use even though
+   * they are loopback or private (a shared Ollama or vLLM on the internal network). Every other
+   * tenant base URL passes the SSRF guard, at save time and at every call.
+   */
+  readonly allowedBaseUrls: readonly string[];
+  /** Characters of input one AI operation accepts (prompt, document, text). Default 100,000. */
+  readonly maxInputChars: number;
 }
 
 export interface SsoConfig {
@@ -205,7 +268,10 @@ export function loadConfig(env: Env): Config {
     const problems = parsed.error.issues.map((issue) => {
       // The first path segment is the variable; deeper ones point into a list (CORS_ORIGINS.0).
       const name = String(issue.path[0] ?? '(environment)');
-      const given = typeof cleaned[name] === 'string' ? ` (got ${JSON.stringify(cleaned[name])})` : '';
+      const given =
+        typeof cleaned[name] === 'string' && !SECRET_VARIABLES.has(name)
+          ? ` (got ${JSON.stringify(cleaned[name])})`
+          : '';
       return `${name}: ${issue.message}${given}`;
     });
     throw new ConfigError(problems);
@@ -214,6 +280,7 @@ export function loadConfig(env: Env): Config {
   if (e.QUEUE_ADAPTER === 'bullmq' && !e.REDIS_URL) {
     throw new ConfigError(['QUEUE_ADAPTER: bullmq needs REDIS_URL (got "bullmq" without REDIS_URL)']);
   }
+  const ai = aiConfig(e);
   const dataDir = path.resolve(e.SWITCHYARD_DATA_DIR);
   const config: Config = {
     http: {
@@ -248,6 +315,7 @@ export function loadConfig(env: Env): Config {
       loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
     },
     outbound: { allowlist: [...new Set([...e.OUTBOUND_ALLOWLIST, ...e.EGRESS_ALLOWLIST])] },
+    ai,
     engine: {
       queueAdapter: e.QUEUE_ADAPTER,
       leaseMs: e.ENGINE_LEASE_MS,
@@ -261,6 +329,35 @@ export function loadConfig(env: Env): Config {
     },
   };
   return deepFreeze(config);
+}
+
+/** The instance provider, checked as a whole: every missing piece is named at once. */
+function aiConfig(e: z.output<typeof envSchema>): AiConfig {
+  const base = {
+    allowedBaseUrls: e.AI_ALLOWED_BASE_URLS,
+    maxInputChars: e.AI_MAX_INPUT_CHARS,
+    timeoutMs: e.AI_TIMEOUT_MS,
+  };
+  const kind = e.AI_PROVIDER;
+  if (kind === 'none') return { ...base, provider: undefined };
+  const problems: string[] = [];
+  if (!e.AI_MODEL) problems.push(`AI_MODEL: required when AI_PROVIDER is ${kind}`);
+  if ((kind === 'openai' || kind === 'anthropic') && !e.AI_API_KEY) {
+    problems.push(`AI_API_KEY: required when AI_PROVIDER is ${kind}`);
+  }
+  if (kind === 'openai-compatible' && !e.AI_BASE_URL) {
+    problems.push('AI_BASE_URL: required when AI_PROVIDER is openai-compatible');
+  }
+  if (problems.length > 0 || !e.AI_MODEL) throw new ConfigError(problems);
+  return {
+    ...base,
+    provider: {
+      kind,
+      model: e.AI_MODEL,
+      ...(e.AI_BASE_URL ? { baseUrl: e.AI_BASE_URL } : {}),
+      ...(e.AI_API_KEY ? { apiKey: e.AI_API_KEY } : {}),
+    },
+  };
 }
 
 function deepFreeze<T>(value: T): T {

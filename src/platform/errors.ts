@@ -15,8 +15,14 @@ export const ERROR_KINDS = [
   'precondition_failed',
   'payload_too_large',
   'unsupported_media_type',
+  /** Well-formed and understood, but this instance cannot do it as configured (no AI provider). */
+  'unprocessable',
   'rate_limited',
   'unavailable',
+  /** A dependency we called (a model provider) answered with something unusable. */
+  'bad_gateway',
+  /** A dependency we called took longer than its timeout. */
+  'gateway_timeout',
   'internal',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];

@@ -25,6 +25,8 @@ export const PERMISSIONS = [
   'runs:write',
   'jobs:read',
   'jobs:write',
+  'ai:use',
+  'ai:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -38,8 +40,18 @@ const VIEWER: readonly Permission[] = [
   'runs:read',
   'jobs:read',
 ];
-/** Editors build and run automations: write workflows, start, cancel and retry runs and jobs. */
-const EDITOR: readonly Permission[] = [...VIEWER, 'items:write', 'workflows:write', 'runs:write', 'jobs:write'];
+/**
+ * Editors build and run automations: write workflows, start, cancel and retry runs and jobs, and
+ * use the AI operations (which spend the tenant's AI budget, so viewers may not).
+ */
+const EDITOR: readonly Permission[] = [
+  ...VIEWER,
+  'items:write',
+  'workflows:write',
+  'runs:write',
+  'jobs:write',
+  'ai:use',
+];
 const ADMIN: readonly Permission[] = [
   ...EDITOR,
   'settings:write',
@@ -48,6 +60,7 @@ const ADMIN: readonly Permission[] = [
   'api_keys:manage',
   'organization:write',
   'sso:manage',
+  'ai:manage',
 ];
 const OWNER: readonly Permission[] = [...ADMIN, 'organization:delete'];
 

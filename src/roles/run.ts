@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.ts';
+import { createAiRuntime } from '../modules/ai/index.ts';
 import { TOKEN_KEY_INFO, tokenKeysFrom } from '../modules/identity/index.ts';
 import { createWorkflowRuntime } from '../modules/workflows/index.ts';
 import { createRedisProbe } from '../platform/cache/redis-check.ts';
@@ -143,6 +144,9 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   let built: Awaited<ReturnType<typeof buildApp>> | undefined;
   // Redis (rate-limit store today, queues later) is part of readiness when configured.
   const redisProbe = config.redis ? createRedisProbe(config.redis.url) : undefined;
+  const metrics = createMetrics();
+  // One per process, shared by the API and the worker: one instance provider, one offline engine.
+  const ai = createAiRuntime({ db: handle.db, ring, outbound: config.outbound, config: config.ai, metrics });
   const workflows = await createWorkflowRuntime({
     db: handle.db,
     logger,
@@ -161,7 +165,8 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
       sso: config.sso,
       db: handle.db,
       logger,
-      metrics: createMetrics(),
+      metrics,
+      ai,
       checks: {
         database: () => handle.ping(),
         ...(redisProbe ? { redis: () => redisProbe.check() } : {}),

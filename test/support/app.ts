@@ -10,7 +10,8 @@ import { createTenant } from '../../src/modules/tenants/index.ts';
 import { createWorkflowRuntime, type WorkflowRuntime } from '../../src/modules/workflows/index.ts';
 import type { QueueAdapter } from '../../src/platform/queue/queue.ts';
 import type { ActorContext, Role } from '../../src/platform/context.ts';
-import type { AuthConfig } from '../../src/config.ts';
+import type { AiConfig, AuthConfig } from '../../src/config.ts';
+import { createAiRuntime, createOfflineEngine } from '../../src/modules/ai/index.ts';
 import { createLogger } from '../../src/platform/telemetry/logger.ts';
 import { createMetrics } from '../../src/platform/telemetry/metrics.ts';
 import { BACKENDS, type Backend, createTestDatabase, isPostgresAvailable, type TestDatabase } from './databases.ts';
@@ -43,6 +44,16 @@ export const TEST_AUTH: AuthConfig = {
   loginMaxFailures: 1000,
   loginLockoutSeconds: 900,
 };
+
+/** No instance provider: tenants without their own get the offline engine. */
+export const TEST_AI: AiConfig = {
+  provider: undefined,
+  allowedBaseUrls: [],
+  maxInputChars: 100_000,
+  timeoutMs: 10_000,
+};
+/** One offline engine for the whole test process: its model loads once (~100 ms, ~26 MB). */
+const TEST_OFFLINE = createOfflineEngine();
 
 /** Tests reach nothing private unless a suite allow-lists its own local servers. */
 export const TEST_OUTBOUND: Config['outbound'] = { allowlist: [] };
@@ -91,6 +102,10 @@ export async function createTestApp(
     auth?: Partial<AuthConfig>;
     outbound?: Partial<Config['outbound']>;
     sso?: Partial<Config['sso']>;
+    /** The instance's AI configuration (default: no provider, offline only). */
+    ai?: Partial<AiConfig>;
+    /** Test seam for the AI runtime's clock (month boundaries of usage and budgets). */
+    now?: () => Date;
     /** The role module suites act with (default owner); `'real'` turns authentication on. */
     as?: Role | 'real';
     /** Mounts the workflow engine (routes, webhooks) and runs the given roles in-process. */
@@ -112,16 +127,28 @@ export async function createTestApp(
       })
     : undefined;
   const role: Role | undefined = opts.as === 'real' ? undefined : (opts.as ?? 'owner');
+  const metrics = createMetrics();
+  const outbound = { ...TEST_OUTBOUND, ...opts.outbound };
+  const ai = createAiRuntime({
+    db: db.handle.db,
+    ring: TEST_RING,
+    outbound,
+    config: { ...TEST_AI, ...opts.ai },
+    metrics,
+    offline: TEST_OFFLINE,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const built = await buildApp({
     http: { ...TEST_HTTP, ...opts.http },
     auth: { config: { ...TEST_AUTH, ...opts.auth }, tokenKeys: TEST_TOKEN_KEYS, ring: TEST_RING },
-    outbound: { ...TEST_OUTBOUND, ...opts.outbound },
+    outbound,
     sso: { ...TEST_SSO, ...opts.sso },
     db: db.handle.db,
     // The production logger (redaction, serializers), writing into memory.
     logger,
     workflows: workflows?.deps,
-    metrics: createMetrics(),
+    metrics,
+    ai,
     checks: { database: () => db.handle.ping() },
     resolveContext:
       role === undefined

@@ -43,3 +43,26 @@ export {
   type OfflineEngine,
 } from './offline/offline-engine.ts';
 export type { LabelSpec } from './offline/classify.ts';
+export { aiProviders, aiUsage } from './ai.table.ts';
+export {
+  createAiRuntime,
+  createTrustedOriginFetch,
+  resolveAi,
+  type AiRuntime,
+  type AiRuntimeOptions,
+} from './ai.runtime.ts';
+export {
+  answererOf,
+  checkBudget,
+  meteredCall,
+  recordFailure,
+  recordUsage,
+  usageThisMonth,
+  type MonthUsage,
+} from './usage.ts';
+export { costMicroUsd, priceOf, PRICES_USD_PER_MTOK, type Price } from './pricing.ts';
+export { describeProvider, providerKeyAad, type ProviderView } from './tenant-provider.ts';
+export { analyzeDocument, type DocumentAnalysis, type DocumentKind } from './document/analyze.ts';
+export { CLAUSE_RULES, DOCUMENT_RULES, reviewContract, type RiskFinding } from './document/contract.ts';
+export { aiRoutes } from './http/ai.routes.ts';
+export { AI_STEP_LIMITS, aiStepKinds, createAiStepPort, type AiStepPort, UNMATCHED_BRANCH } from './steps/index.ts';

@@ -71,7 +71,11 @@ function fromApiCall(err: APICallError, ctx: ErrorContext): AppError {
   if (status >= 200 && status < 300) return badResponse(ctx, err);
   if (status === 429) {
     const retryAfterMs = parseRetryAfterMs(new Headers(err.responseHeaders ?? {}));
-    if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
+    if (retryAfterMs !== undefined) {
+      extra.retryAfterMs = retryAfterMs;
+      // The HTTP adapter turns this into the Retry-After header of a 429 problem.
+      extra.retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+    }
     return aiError('PROVIDER_RATE_LIMITED', `The AI provider is rate limiting requests${suffix}`, {
       extra,
       cause: err,

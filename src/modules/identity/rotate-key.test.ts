@@ -5,6 +5,8 @@ import { eq, inArray } from 'drizzle-orm';
 import { describeEachBackend } from '../../../test/support/app.ts';
 import { hashToken, KeyRing, SECRET_BOX_ERRORS, SecretBoxError } from '../../platform/crypto/index.ts';
 import { newId } from '../../platform/ids.ts';
+import { aiProviders, providerKeyAad } from '../ai/index.ts';
+import { createTenant } from '../tenants/index.ts';
 import { identityProviders, ssoStates, users } from './identity.table.ts';
 import { totpAad } from './mfa.service.ts';
 import { rotateSealedSecrets } from './rotate-key.ts';
@@ -64,6 +66,20 @@ describeEachBackend('admin rotate-key', (getDb) => {
     return stateHash;
   }
 
+  async function insertAiProvider(ring: KeyRing, apiKey: string): Promise<string> {
+    const tenantId = (await createTenant(getDb().handle.db, { name: 'rotate' })).id;
+    await getDb()
+      .handle.db.insert(aiProviders)
+      .values({
+        tenantId,
+        kind: 'openai',
+        model: 'gpt-4o-mini',
+        apiKeySealed: ring.seal(apiKey, providerKeyAad(tenantId)),
+        updatedBy: 'user:usr_rotate',
+      });
+    return tenantId;
+  }
+
   const totpOf = async (id: string) =>
     (await getDb().handle.db.select().from(users).where(eq(users.id, id)))[0]?.totpSecretSealed ?? null;
 
@@ -80,6 +96,7 @@ describeEachBackend('admin rotate-key', (getDb) => {
     const unenrolled = await insertUser(null);
     const providerId = await insertProvider(oldRing, 'client-secret-ü');
     const stateHash = await insertState(providerId, oldRing, 'pkce-verifier');
+    const aiTenant = await insertAiProvider(oldRing, 'sk-ai-key');
 
     const first = await rotateSealedSecrets(db, rotating, { batchSize: 2 });
     assert.equal(first.keyId, newOnly.currentKeyId);
@@ -87,6 +104,7 @@ describeEachBackend('admin rotate-key', (getDb) => {
       'users.totp_secret_sealed': { resealed: 5, current: 1, failed: 0 },
       'identity_providers.client_secret_sealed': { resealed: 1, current: 0, failed: 0 },
       'sso_states.code_verifier_sealed': { resealed: 1, current: 0, failed: 0 },
+      'ai_providers.api_key_sealed': { resealed: 1, current: 0, failed: 0 },
     });
     assert.deepEqual(first.failures, []);
 
@@ -107,6 +125,8 @@ describeEachBackend('admin rotate-key', (getDb) => {
     assert.equal(newOnly.open(provider?.clientSecretSealed ?? '', secretAad(providerId)), 'client-secret-ü');
     const [state] = await db.select().from(ssoStates).where(eq(ssoStates.stateHash, stateHash));
     assert.equal(newOnly.open(state?.codeVerifierSealed ?? '', verifierAad(stateHash)), 'pkce-verifier');
+    const [ai] = await db.select().from(aiProviders).where(eq(aiProviders.tenantId, aiTenant));
+    assert.equal(newOnly.open(ai?.apiKeySealed ?? '', providerKeyAad(aiTenant)), 'sk-ai-key');
 
     const before = await db
       .select()
@@ -117,6 +137,7 @@ describeEachBackend('admin rotate-key', (getDb) => {
       'users.totp_secret_sealed': { resealed: 0, current: 6, failed: 0 },
       'identity_providers.client_secret_sealed': { resealed: 0, current: 1, failed: 0 },
       'sso_states.code_verifier_sealed': { resealed: 0, current: 1, failed: 0 },
+      'ai_providers.api_key_sealed': { resealed: 0, current: 1, failed: 0 },
     });
     const after = await db
       .select()

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNotNull } from 'drizzle-orm';
 import type { KeyRing } from '../../platform/crypto/index.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
+import { aiProviders, providerKeyAad } from '../ai/index.ts';
 import { identityProviders, ssoStates, users } from './identity.table.ts';
 import { totpAad } from './mfa.service.ts';
 import { secretAad } from './sso/providers.service.ts';
@@ -63,6 +64,22 @@ const SEALED_COLUMNS = {
         .for('update'),
     replace: (tx: Executor, key: string, sealed: string) =>
       tx.update(ssoStates).set({ codeVerifierSealed: sealed }).where(eq(ssoStates.stateHash, key)),
+  },
+  // Tenants' AI provider keys (one row per tenant, keyed by tenant id).
+  'ai_providers.api_key_sealed': {
+    aad: providerKeyAad,
+    select: (tx: Executor, after: string | undefined, limit: number) =>
+      tx
+        .select({ key: aiProviders.tenantId, sealed: aiProviders.apiKeySealed })
+        .from(aiProviders)
+        .where(
+          and(isNotNull(aiProviders.apiKeySealed), after === undefined ? undefined : gt(aiProviders.tenantId, after)),
+        )
+        .orderBy(asc(aiProviders.tenantId))
+        .limit(limit)
+        .for('update'),
+    replace: (tx: Executor, key: string, sealed: string) =>
+      tx.update(aiProviders).set({ apiKeySealed: sealed }).where(eq(aiProviders.tenantId, key)),
   },
 } as const;
 

@@ -69,6 +69,18 @@ export const SETTINGS = {
     default: 30,
     description: 'Days finished jobs are kept',
   }),
+  'ai.monthlyTokenLimit': define<number | null>({
+    schema: z.number().int().min(0).max(1e15).nullable(),
+    default: null,
+    description:
+      'AI tokens (input + output) this workspace may use per calendar month (UTC); null: no limit. Calls past it fail with AI_BUDGET_EXCEEDED',
+  }),
+  'ai.monthlyCostLimitUsd': define<number | null>({
+    schema: z.number().min(0).max(1e9).nullable(),
+    default: null,
+    description:
+      'AI spend in US dollars per calendar month (UTC), at list prices; null: no limit. Models without a listed price count as 0',
+  }),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

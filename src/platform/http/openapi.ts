@@ -1,6 +1,6 @@
 import { ProblemSchema } from './problem.ts';
 
-type ProblemStatus = 400 | 404 | 409 | 410 | 412 | 413 | 415 | 429 | 503;
+type ProblemStatus = 400 | 403 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 429 | 502 | 503 | 504;
 
 const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
   400: 'Invalid request: see `code` and `issues`',
@@ -9,9 +9,13 @@ const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
   410: 'Gone (expired)',
   412: 'Precondition failed (stale If-Match)',
   413: 'Body too large',
-  415: 'Body is not JSON',
+  403: 'Forbidden',
+  415: 'Unsupported media type',
+  422: 'Cannot be done as this instance is configured',
   429: 'Rate limited',
+  502: 'An upstream service (a model provider) answered badly',
   503: 'Unavailable',
+  504: 'An upstream service (a model provider) timed out',
 };
 
 const problemResponse = (status: ProblemStatus) => ({

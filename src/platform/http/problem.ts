@@ -14,8 +14,11 @@ export const STATUS_BY_KIND = {
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
+  bad_gateway: 502,
+  gateway_timeout: 504,
   internal: 500,
 } as const satisfies Record<ErrorKind, number>;
 
@@ -29,8 +32,11 @@ const TITLE_BY_KIND = {
   precondition_failed: 'Precondition failed',
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
+  unprocessable: 'Unprocessable content',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
+  bad_gateway: 'Bad gateway',
+  gateway_timeout: 'Gateway timeout',
   internal: 'Internal server error',
 } as const satisfies Record<ErrorKind, string>;
 

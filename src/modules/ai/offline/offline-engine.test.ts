@@ -154,7 +154,7 @@ describe('AI operations without a provider', () => {
     const required = (err: unknown) => {
       assert.ok(isAppError(err));
       assert.equal(err.code, 'AI_PROVIDER_REQUIRED');
-      assert.equal(err.kind, 'invalid');
+      assert.equal(err.kind, 'unprocessable');
       assert.match(err.message, /needs an AI provider/);
       return true;
     };

@@ -30,6 +30,8 @@ export type FakeReply =
       /** For streams: how the text is split into deltas (default: about 8 characters each). */
       chunks?: string[];
       delayMs?: number;
+      /** For streams: a pause before each line after the first, to prove a reader gets deltas as they come. */
+      chunkDelayMs?: number;
     }
   /** An error status with a protocol-shaped error body (or `body` as given). */
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }
@@ -144,8 +146,20 @@ function respond(res: http.ServerResponse, req: FakeRequest, reply: FakeReply): 
     'cache-control': 'no-cache',
   });
   const includeUsage = (req.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-  for (const line of STREAMED[req.protocol](model, pieces, usage, finish, includeUsage)) res.write(line);
-  res.end();
+  const lines = STREAMED[req.protocol](model, pieces, usage, finish, includeUsage);
+  const pause = reply.chunkDelayMs ?? 0;
+  if (pause === 0) {
+    for (const line of lines) res.write(line);
+    res.end();
+    return;
+  }
+  const next = (i: number) => {
+    if (res.destroyed) return;
+    if (i >= lines.length) return void res.end();
+    res.write(lines[i]);
+    setTimeout(() => next(i + 1), pause);
+  };
+  next(0);
 }
 
 type Usage = { input: number; output: number };
