@@ -154,6 +154,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
     outbound: config.outbound,
     engine: config.engine,
     redisUrl: config.redis?.url,
+    ai,
     // Links in emails point here; without PUBLIC_URL, at this server as bound locally (as app.ts).
     publicUrl: config.http.publicUrl ?? `http://localhost:${config.http.port || 3000}`,
   });

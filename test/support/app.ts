@@ -115,18 +115,7 @@ export async function createTestApp(
   const tenantId = opts.tenantId ?? (await createTenant(db.handle.db, { name: 'test' })).id;
   const logs = new LogCapture();
   const logger = createLogger({ level: 'info', pretty: false, destination: logs });
-  const workflows = opts.engine
-    ? await createWorkflowRuntime({
-        db: db.handle.db,
-        logger,
-        ring: TEST_RING,
-        outbound: { ...TEST_OUTBOUND, ...opts.outbound },
-        engine: { ...TEST_ENGINE, ...opts.engine },
-        publicUrl: opts.http?.publicUrl ?? TEST_HTTP.publicUrl,
-        ...(opts.engine.queue ? { queue: opts.engine.queue } : {}),
-      })
-    : undefined;
-  const role: Role | undefined = opts.as === 'real' ? undefined : (opts.as ?? 'owner');
+  // One AI runtime for the app and its workflow steps, as run.ts shares one per process.
   const metrics = createMetrics();
   const outbound = { ...TEST_OUTBOUND, ...opts.outbound };
   const ai = createAiRuntime({
@@ -138,6 +127,19 @@ export async function createTestApp(
     offline: TEST_OFFLINE,
     ...(opts.now ? { now: opts.now } : {}),
   });
+  const workflows = opts.engine
+    ? await createWorkflowRuntime({
+        db: db.handle.db,
+        logger,
+        ring: TEST_RING,
+        outbound,
+        engine: { ...TEST_ENGINE, ...opts.engine },
+        publicUrl: opts.http?.publicUrl ?? TEST_HTTP.publicUrl,
+        ai,
+        ...(opts.engine.queue ? { queue: opts.engine.queue } : {}),
+      })
+    : undefined;
+  const role: Role | undefined = opts.as === 'real' ? undefined : (opts.as ?? 'owner');
   const built = await buildApp({
     http: { ...TEST_HTTP, ...opts.http },
     auth: { config: { ...TEST_AUTH, ...opts.auth }, tokenKeys: TEST_TOKEN_KEYS, ring: TEST_RING },

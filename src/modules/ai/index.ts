@@ -65,3 +65,4 @@ export { describeProvider, providerKeyAad, type ProviderView } from './tenant-pr
 export { analyzeDocument, type DocumentAnalysis, type DocumentKind } from './document/analyze.ts';
 export { CLAUSE_RULES, DOCUMENT_RULES, reviewContract, type RiskFinding } from './document/contract.ts';
 export { aiRoutes } from './http/ai.routes.ts';
+export { AI_STEP_LIMITS, aiStepKinds, createAiStepPort, type AiStepPort, UNMATCHED_BRANCH } from './steps/index.ts';

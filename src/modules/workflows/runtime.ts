@@ -6,6 +6,7 @@ import { createOutboundFetch } from '../../platform/net/index.ts';
 import { createPostgresQueue } from '../../platform/queue/postgres-queue.ts';
 import type { Consumer, QueueAdapter } from '../../platform/queue/queue.ts';
 import { createSandbox, type Sandbox } from '../../platform/sandbox/sandbox.ts';
+import { aiStepKinds, type AiRuntime, createAiRuntime, createAiStepPort } from '../ai/index.ts';
 import { startInsightsJob } from '../insights/index.ts';
 import { createJobWorker } from '../jobs/index.ts';
 import { Engine } from './engine.ts';
@@ -34,6 +35,12 @@ export interface WorkflowRuntimeOptions {
   publicUrl?: string | undefined;
   /** Test seam: a queue adapter made elsewhere (the runtime then does not close it). */
   queue?: QueueAdapter;
+  /**
+   * The process's AI runtime, shared with the API (the AI steps resolve each tenant's provider,
+   * budget and usage through it). Without one, a runtime with no instance provider is made here:
+   * tenants' own providers still answer, others get the offline engine.
+   */
+  ai?: AiRuntime;
 }
 
 export interface WorkflowRuntime {
@@ -60,6 +67,7 @@ export function buildRegistry(): StepRegistry {
     itemsStep,
     jobStep,
     webhookStep,
+    ...aiStepKinds(),
   ]);
 }
 
@@ -77,6 +85,14 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
   let sandbox: Sandbox | undefined;
   const fetch = createOutboundFetch(opts.outbound, { timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024 });
   const signer = createWebhookSigner({ db: opts.db, ring: opts.ring });
+  const ai =
+    opts.ai ??
+    createAiRuntime({
+      db: opts.db,
+      ring: opts.ring,
+      outbound: opts.outbound,
+      config: { provider: undefined, allowedBaseUrls: [], maxInputChars: 100_000, timeoutMs: 120_000 },
+    });
   // eslint-disable-next-line prefer-const -- assigned once the engine it needs exists
   let relay: EventRelay | undefined;
   const engine = new Engine({
@@ -91,6 +107,8 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
     services: {
       fetch,
       signWebhook: signer.sign,
+      // The AI steps (ai.generate, ai.summarize, ai.classify, ai.extract).
+      ai: createAiStepPort(ai),
       publicUrl: opts.publicUrl ?? 'http://localhost:3000',
       // The sandbox's worker threads start on first use, not for processes that never run code.
       runCode: (code: string, input: unknown, limits?: { timeoutMs?: number; memoryBytes?: number }) => {
