@@ -201,6 +201,42 @@ function engineSuite(
     const res = await t.app.inject({ method: 'POST', url: wf.webhookUrlPath ?? '', payload: { n: 3 } });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json(), { n: 6, big: false });
+    // Pure steps only: the run is recorded once, finished, with every attempt — before the answer.
+    const runId = res.headers['x-switchyard-run-id'] as string;
+    const run = await api('GET', `/api/v1/runs/${runId}`);
+    assert.equal(run.status, 200);
+    assert.equal(run.body.status, 'succeeded');
+    assert.equal(run.body.triggerType, 'webhook');
+    assert.deepEqual(run.body.output, { n: 6, big: false });
+    assert.deepEqual((run.body.input as { body: unknown }).body, { n: 3 });
+    const attempts = run.body.attempts as { stepId: string; status: string; output: unknown }[];
+    assert.deepEqual(attempts.map((a) => [a.stepId, a.status]).sort(), [
+      ['big', 'succeeded'],
+      ['double', 'succeeded'],
+      ['reply', 'succeeded'],
+    ]);
+  });
+
+  it('records a waiting webhook run of pure steps that fails, with its failed step', async () => {
+    const wf = await create({
+      trigger: { type: 'webhook', config: { respond: 'wait', responseStep: 'boom' } },
+      steps: [
+        { id: 'ok', type: 'transform', config: { expression: '{"n": trigger.body.n}' } },
+        { id: 'boom', type: 'transform', config: { expression: '$error("no good")' } },
+      ],
+      edges: [{ from: 'ok', to: 'boom' }],
+    });
+    await api('POST', `/api/v1/workflows/${wf.id}/activate`);
+    const res = await t.app.inject({ method: 'POST', url: wf.webhookUrlPath ?? '', payload: { n: 1 } });
+    assert.ok(res.statusCode >= 500, res.body);
+    const body = res.json() as { code: string; runId: string; stepId: string };
+    assert.equal(body.code, 'WEBHOOK_RUN_FAILED');
+    assert.equal(body.stepId, 'boom');
+    const run = await api('GET', `/api/v1/runs/${body.runId}`);
+    assert.equal(run.body.status, 'failed');
+    const attempts = run.body.attempts as { stepId: string; status: string }[];
+    assert.equal(attempts.find((a) => a.stepId === 'ok')?.status, 'succeeded');
+    assert.equal(attempts.find((a) => a.stepId === 'boom')?.status, 'failed');
   });
 
   it('answers an immediate webhook 202 with a run id; a wrong key is a 404', async () => {

@@ -99,6 +99,8 @@ export interface StartRunInput {
    * from a cache. Otherwise startRun throws `TriggerChanged` and records nothing.
    */
   webhookGuard?: { key: string; sealedSecret: string | null };
+  /** @internal Record this (deferred inline) run as running, held by this worker; do not execute it. */
+  recordOnly?: { runId: string };
   /** Attempts copied from an earlier run (re-run from the failed step). */
   carryOver?: {
     stepId: string;
@@ -183,6 +185,13 @@ interface LoadedRun {
   plan: ExecutionPlan;
   definition: WorkflowDefinition;
   epoch: number;
+  /**
+   * An inline run of pure steps only, not recorded yet: its first commit inserts it — finished,
+   * with its attempts, in one statement, when it ends without waiting. Nothing outside the run
+   * happens before that insert, and the caller answers only after it, so "a 2xx means the run is
+   * durably recorded" holds with one write instead of two.
+   */
+  deferredInsert?: StartRunInput;
 }
 
 type RunUpdate =
@@ -209,6 +218,8 @@ interface EngineInternals {
  * so the same step object comes back for every run of that version.
  */
 const parsedConfigs = new WeakMap<object, unknown>();
+/** Plans whose steps are all pure (see `Engine.pureOnly`); plans are immutable, so this is too. */
+const pureOnlyPlans = new WeakMap<ExecutionPlan, boolean>();
 function configOf(kind: StepKind, step: PlanStep): unknown {
   if (!parsedConfigs.has(step)) parsedConfigs.set(step, kind.config.parse(step.config));
   return parsedConfigs.get(step);
@@ -260,9 +271,45 @@ export class Engine {
   // ---------------------------------------------------------------- starting runs
 
   /** Records a run durably (the 2xx promise) and executes it inline or hands it to the queue. */
-  async startRun(input: StartRunInput): Promise<{ runId: string; created: boolean; done?: Promise<RunSummary> }> {
-    const runId = newId('run');
+  async startRun(input: StartRunInput): Promise<{
+    runId: string;
+    created: boolean;
+    done?: Promise<RunSummary>;
+    /** Not recorded until `done` settles (a pure inline run, see `LoadedRun.deferredInsert`). */
+    deferred?: boolean;
+  }> {
+    const runId = input.recordOnly?.runId ?? newId('run');
     const inline = input.inline ?? false;
+    if (
+      inline &&
+      !input.recordOnly &&
+      input.version !== undefined &&
+      !input.idempotencyKey &&
+      !input.carryOver?.length &&
+      !input.parentRunId &&
+      !input.rerunOf
+    ) {
+      const compiled = await this.plan(input.workflowId, input.version);
+      if (this.pureOnly(compiled.plan)) {
+        const now = new Date();
+        const row: RunRow = {
+          id: runId,
+          tenant_id: input.tenantId,
+          workflow_id: input.workflowId,
+          version: input.version,
+          status: 'running',
+          input: input.input ?? null,
+          lease_epoch: 1,
+          cancel_requested: false,
+          started_at: now,
+          created_at: now,
+          parent_run_id: null,
+          trigger_type: input.triggerType,
+        };
+        const done = this.track(this.executeLoaded({ row, epoch: 1, ...compiled, deferredInsert: input }, []));
+        return { runId, created: true, done, deferred: true };
+      }
+    }
     const rows = await this.q<{ id: string; version: number; created: boolean; lease_epoch: number }>(
       'engine_start_run',
       `with wf as (
@@ -317,6 +364,7 @@ export class Engine {
     if (!row && input.webhookGuard) throw new TriggerChanged('the workflow changed since its trigger was checked');
     if (!row) throw new Error(`workflow ${input.workflowId} not found in tenant`);
     if (!row.created) return { runId: row.id, created: false };
+    if (input.recordOnly) return { runId: row.id, created: true };
     if (input.carryOver?.length) await this.writeCarryOver(row.id, input.tenantId, input.carryOver);
     if (!inline) {
       await this.enqueueAdvance(row.id, row.lease_epoch);
@@ -700,6 +748,16 @@ export class Engine {
       return;
     }
     await this.enqueueAdvance(next.id, next.lease_epoch);
+  }
+
+  /** Every step of the plan is pure (transform, condition, switch…): nothing it does leaves the run. */
+  private pureOnly(plan: ExecutionPlan): boolean {
+    let known = pureOnlyPlans.get(plan);
+    if (known === undefined) {
+      known = [...plan.steps.values()].every((step) => this.opts.registry.get(step.type)?.pure === true);
+      pureOnlyPlans.set(plan, known);
+    }
+    return known;
   }
 
   private async plan(workflowId: string, version: number) {
@@ -1268,12 +1326,68 @@ class RunExecution {
     return { id: this.run.row.id, status, output, error };
   }
 
+  /** A deferred inline run's only write: the run, finished, with its attempts (see `deferredInsert`). */
+  private async insertFinished(input: StartRunInput, update: Extract<RunUpdate, { kind: 'finish' }>): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    const [res] = await this.e.q<{ ok: number }>(
+      'engine_insert_finished',
+      `with wf as (
+         select id from workflows where id = $2 and tenant_id = $3
+           and ($10::text is null or (webhook_key = $10 and active and current_version = $4::int
+             and webhook_secret is not distinct from $11::text))
+       ), r as (
+         insert into runs (id, tenant_id, workflow_id, version, status, trigger_type, input, output, error,
+           lease_owner, lease_epoch, lease_until, started_at, finished_at)
+         select $1, $3, wf.id, $4::int, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, null, 1, null, $12::timestamptz, now()
+         from wf
+         returning id, tenant_id
+       ), w as (
+         insert into step_attempts (id, tenant_id, run_id, step_id, attempt, status, step_type, output, error, branch,
+           wait_state, logs, worker_id, lease_epoch, started_at, finished_at)
+         select x.id, r.tenant_id, r.id, x.step_id, x.attempt, x.status, x.step_type, x.output, x.error, x.branch,
+           x.wait_state, x.logs, $13, 1, x.started_at, x.finished_at
+         from r, jsonb_to_recordset($14::jsonb) as x(id text, step_id text, attempt int, status text, step_type text,
+           output jsonb, error jsonb, branch text, wait_state jsonb, logs jsonb, started_at timestamptz, finished_at timestamptz)
+         returning 1
+       )
+       select count(*)::int as ok from r`,
+      [
+        this.run.row.id,
+        input.workflowId,
+        input.tenantId,
+        this.run.row.version,
+        update.status,
+        input.triggerType,
+        JSON.stringify(input.input ?? null),
+        JSON.stringify(update.output ?? null),
+        JSON.stringify(update.error ?? null),
+        input.webhookGuard?.key ?? null,
+        input.webhookGuard?.sealedSecret ?? null,
+        this.scope.run.startedAt,
+        this.e.workerId,
+        JSON.stringify(rows),
+      ],
+    );
+    if (res?.ok !== 1) {
+      if (input.webhookGuard) throw new TriggerChanged('the workflow changed since its trigger was checked');
+      throw new Error(`workflow ${input.workflowId} not found in tenant`);
+    }
+  }
+
   /**
    * Writes pending attempt rows and the run's new state in one statement, fenced by the lease
    * epoch (and renewing the lease). Throws LeaseLost when the run is no longer ours; finishes
    * the run as cancelled when a cancel was requested meanwhile.
    */
   private async commit(update: RunUpdate): Promise<void> {
+    if (this.run.deferredInsert) {
+      const input = this.run.deferredInsert;
+      this.run.deferredInsert = undefined;
+      if (update.kind === 'finish') return this.insertFinished(input, update);
+      // It has to wait or checkpoint after all: record it as running first, then go on as usual.
+      await this.e.startRun({ ...input, inline: true, recordOnly: { runId: this.run.row.id } });
+    }
     const rows = this.pending;
     this.pending = [];
     const status = update.kind === 'finish' ? update.status : update.kind === 'park' ? update.status : null;

@@ -732,10 +732,22 @@ export async function handleWebhook(
     if (!wait || !started.done) {
       return { status: 202, body: { runId: started.runId, status: 'queued' }, runId: started.runId };
     }
-    const result = await Promise.race([
-      started.done,
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), cfg.timeoutMs ?? 30_000).unref()),
-    ]);
+    let result: RunSummary | undefined;
+    try {
+      // A deferred run is not recorded before it ends, so no 202 may name it earlier; it runs pure
+      // steps only, which end without waiting for anything outside.
+      result = started.deferred
+        ? await started.done
+        : await Promise.race([
+            started.done,
+            new Promise<undefined>((r) => setTimeout(() => r(undefined), cfg.timeoutMs ?? 30_000).unref()),
+          ]);
+    } catch (err) {
+      // A run of pure steps is recorded when it ends, with the same check (engine: deferredInsert).
+      if (err instanceof TriggerChanged && !fresh) continue;
+      if (err instanceof TriggerChanged) throw missing();
+      throw err;
+    }
     if (!result) return { status: 202, body: { runId: started.runId, status: 'running' }, runId: started.runId };
     return webhookAnswer(started.runId, result);
   }
