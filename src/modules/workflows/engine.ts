@@ -211,6 +211,17 @@ interface EngineInternals {
   startRun(input: StartRunInput): ReturnType<Engine['startRun']>;
   wakeQueued(workflowId: string): Promise<void>;
   wakeRun(runId: string): Promise<void>;
+  finishRun(item: FinishItem): Promise<boolean>;
+}
+
+/** A run's final write: its end state and its pending attempts, fenced by its lease epoch. */
+interface FinishItem {
+  id: string;
+  epoch: number;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  output: unknown;
+  error: unknown;
+  attempts: AttemptWrite[];
 }
 
 /**
@@ -261,7 +272,78 @@ export class Engine {
       startRun: this.startRun.bind(this),
       wakeQueued: this.wakeQueued.bind(this),
       wakeRun: this.wakeRun.bind(this),
+      finishRun: this.finishRun.bind(this),
     };
+  }
+
+  // ---------------------------------------------------------------- group commit of run ends
+
+  private finishing: { item: FinishItem; resolve: (ok: boolean) => void; reject: (err: unknown) => void }[] = [];
+  private finishFlush: NodeJS.Immediate | undefined;
+
+  /**
+   * Records a run's end. Ends requested in the same turn of the event loop — the runs of one claim
+   * finishing together — are written by one statement (one round trip, one transaction commit);
+   * each is still fenced by its own lease epoch. Resolves false for a run that is no longer ours.
+   */
+  private finishRun(item: FinishItem): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.finishing.push({ item, resolve, reject });
+      this.finishFlush ??= setImmediate(() => void this.flushFinishes());
+    });
+  }
+
+  private async flushFinishes(): Promise<void> {
+    const batch = this.finishing;
+    this.finishing = [];
+    this.finishFlush = undefined;
+    try {
+      const ok = await this.writeFinishes(batch.map((b) => b.item));
+      for (const b of batch) b.resolve(ok.has(b.item.id));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err);
+        return;
+      }
+      // One bad end must not fail the others: write them one by one.
+      for (const b of batch) {
+        await this.writeFinishes([b.item]).then(
+          (ok) => b.resolve(ok.has(b.item.id)),
+          (e: unknown) => b.reject(e),
+        );
+      }
+    }
+  }
+
+  private async writeFinishes(items: FinishItem[]): Promise<Set<string>> {
+    const [res] = await this.q<{ ok: string[] }>(
+      'engine_finish_runs',
+      `with i as (
+         select x.id, x.epoch, x.status, x.output, x.error, x.attempts
+         from jsonb_to_recordset($2::jsonb) as x(id text, epoch int, status text, output jsonb, error jsonb, attempts jsonb)
+       ), r as (
+         update runs set status = i.status, output = i.output, error = i.error, wake_at = null, finished_at = now(),
+           lease_until = null, lease_owner = null, updated_at = now()
+         from i where runs.id = i.id and runs.lease_epoch = i.epoch and runs.lease_owner = $1 and runs.status = 'running'
+         returning runs.id, runs.tenant_id, runs.lease_epoch
+       ), w as (
+         insert into step_attempts (id, tenant_id, run_id, step_id, attempt, status, step_type, output, error, branch,
+           wait_state, logs, worker_id, lease_epoch, started_at, finished_at)
+         select a.id, r.tenant_id, r.id, a.step_id, a.attempt, a.status, a.step_type, a.output, a.error, a.branch,
+           a.wait_state, a.logs, $1, r.lease_epoch, a.started_at, a.finished_at
+         from r join i on i.id = r.id
+           cross join lateral jsonb_to_recordset(i.attempts) as a(id text, step_id text, attempt int, status text,
+             step_type text, output jsonb, error jsonb, branch text, wait_state jsonb, logs jsonb,
+             started_at timestamptz, finished_at timestamptz)
+         on conflict (run_id, step_id, attempt) do update set status = excluded.status, output = excluded.output,
+           error = excluded.error, branch = excluded.branch, wait_state = excluded.wait_state, logs = excluded.logs,
+           finished_at = excluded.finished_at
+         returning 1
+       )
+       select coalesce((select json_agg(r.id) from r), '[]'::json) as ok, (select count(*) from w) as written`,
+      [this.workerId, JSON.stringify(items)],
+    );
+    return new Set(res?.ok ?? []);
   }
 
   private q<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
@@ -1390,7 +1472,20 @@ class RunExecution {
     }
     const rows = this.pending;
     this.pending = [];
-    const status = update.kind === 'finish' ? update.status : update.kind === 'park' ? update.status : null;
+    if (update.kind === 'finish') {
+      const ok = await this.e.finishRun({
+        id: this.run.row.id,
+        epoch: this.run.epoch,
+        status: update.status,
+        output: update.output ?? null,
+        error: update.error ?? null,
+        attempts: rows,
+      });
+      if (!ok) throw new LeaseLost(`run ${this.run.row.id} is no longer ours (epoch ${this.run.epoch})`);
+      await this.e.wakeQueued(this.run.row.workflow_id);
+      return;
+    }
+    const status = update.kind === 'park' ? update.status : null;
     const release = update.kind !== 'progress';
     const [res] = await this.e.q<{ ok: number; cancel: boolean | null }>(
       'engine_commit',
@@ -1426,9 +1521,9 @@ class RunExecution {
         this.run.epoch,
         this.e.workerId,
         status,
-        update.kind === 'finish',
-        update.kind === 'finish' ? JSON.stringify(update.output ?? null) : null,
-        update.kind === 'finish' ? JSON.stringify(update.error ?? null) : null,
+        false, // $5: a run's end goes through finishRun; this statement never ends a run
+        null,
+        null,
         update.kind === 'park' ? (update.wakeAt?.toISOString() ?? null) : null,
         release,
         this.e.leaseMs,
