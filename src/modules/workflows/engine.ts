@@ -236,6 +236,100 @@ function configOf(kind: StepKind, step: PlanStep): unknown {
   return parsedConfigs.get(step);
 }
 
+/** The end-writing CTEs of `engine_finish_and_claim` ($1 worker, $5 the runs ending, as JSON). */
+const FINISH_CTES = `with fi as (
+         select x.id, x.epoch, x.status, x.output, x.error, x.attempts
+         from jsonb_to_recordset($5::jsonb) as x(id text, epoch int, status text, output jsonb, error jsonb, attempts jsonb)
+       ), fr as (
+         update runs set status = fi.status, output = fi.output, error = fi.error, wake_at = null, finished_at = now(),
+           lease_until = null, lease_owner = null, updated_at = now()
+         from fi where runs.id = fi.id and runs.lease_epoch = fi.epoch and runs.lease_owner = $1 and runs.status = 'running'
+         returning runs.id, runs.tenant_id, runs.lease_epoch
+       ), fw as (
+         insert into step_attempts (id, tenant_id, run_id, step_id, attempt, status, step_type, output, error, branch,
+           wait_state, logs, worker_id, lease_epoch, started_at, finished_at)
+         select a.id, fr.tenant_id, fr.id, a.step_id, a.attempt, a.status, a.step_type, a.output, a.error, a.branch,
+           a.wait_state, a.logs, $1, fr.lease_epoch, a.started_at, a.finished_at
+         from fr join fi on fi.id = fr.id
+           cross join lateral jsonb_to_recordset(fi.attempts) as a(id text, step_id text, attempt int, status text,
+             step_type text, output jsonb, error jsonb, branch text, wait_state jsonb, logs jsonb,
+             started_at timestamptz, finished_at timestamptz)
+         on conflict (run_id, step_id, attempt) do update set status = excluded.status, output = excluded.output,
+           error = excluded.error, branch = excluded.branch, wait_state = excluded.wait_state, logs = excluded.logs,
+           finished_at = excluded.finished_at
+         returning 1
+       )`;
+
+/**
+ * The claim of due runs ($1 worker, $2 lease ms, $3 how many, $4 tenant limit). With `finishing`,
+ * the same statement first ends the runs in $5 (FINISH_CTES) and claims as many new ones: the
+ * ending runs do not count against concurrency limits, and the worker goes from one batch of runs
+ * to the next in one round trip.
+ */
+function claimSql(finishing: boolean): string {
+  const notEnding = finishing ? ' and not exists (select 1 from fi where fi.id = x.id)' : '';
+  return `${finishing ? FINISH_CTES + ',' : 'with'} cand as (
+         select id, tenant_id, workflow_id, version, status, created_at from runs
+         where status in ('queued', 'running', 'waiting') and ${DUE} <= now()
+         order by ${DUE}, created_at, id
+         limit $3::int
+         for update skip locked
+       ), ranked as (
+         select c.id, c.workflow_id, c.tenant_id, c.version,
+           row_number() over (partition by c.workflow_id order by c.created_at, c.id) as wf_rank,
+           row_number() over (partition by c.tenant_id order by c.created_at, c.id) as t_rank
+         from cand c where c.status = 'queued'
+       ), limits as (
+         select r.*,
+           (select count(*) from runs x where x.workflow_id = r.workflow_id and x.status = 'running'${notEnding}) as wf_running,
+           coalesce((select (v.definition->'settings'->>'concurrency')::int from workflow_versions v
+                     where v.workflow_id = r.workflow_id and v.version = r.version), 10) as wf_limit,
+           (select count(*) from runs x where x.tenant_id = r.tenant_id and x.status = 'running'${notEnding}) as t_running
+         from ranked r
+       ), held as (
+         select l.id, case when l.wf_rank + l.wf_running > l.wf_limit
+             then 'Waiting: the workflow''s concurrency limit (' || l.wf_limit || ') is reached.'
+             else 'Waiting: the tenant''s limit of ' || $4::int || ' running runs is reached.' end as reason
+         from limits l
+         where l.wf_rank + l.wf_running > l.wf_limit or l.t_rank + l.t_running > $4::int
+       ), parked as (
+         update runs set wake_at = now() + interval '1 second', queued_reason = h.reason, updated_at = now()
+         from held h where runs.id = h.id
+         returning runs.workflow_id
+       ), claimed as (
+         update runs set status = 'running', lease_owner = $1, lease_epoch = lease_epoch + 1,
+           lease_until = now() + make_interval(secs => $2::double precision / 1000),
+           started_at = coalesce(started_at, now()), wake_at = null, queued_reason = null, updated_at = now()
+         from cand c where runs.id = c.id and not exists (select 1 from held h where h.id = c.id)
+         returning runs.id, runs.tenant_id, runs.workflow_id, runs.version, runs.status, runs.input, runs.lease_epoch,
+           runs.cancel_requested, runs.started_at, runs.created_at, runs.parent_run_id, runs.trigger_type
+       ), abandoned as (
+         update step_attempts a set status = 'failed', finished_at = now(),
+           error = jsonb_build_object('code', 'WORKER_LOST', 'message',
+             'The worker running this step stopped (crashed or lost its lease); the step was retried.',
+             'stepId', a.step_id)
+         from claimed c where a.run_id = c.id and a.status = 'running' and a.lease_epoch < c.lease_epoch
+         returning a.id
+       ), att as (
+         select distinct on (a.run_id, a.step_id) a.run_id, a.step_id, a.attempt,
+           case when a.status = 'running' then 'failed' else a.status end as status,
+           a.output, a.branch, a.error, a.wait_state, a.started_at
+         from step_attempts a join claimed c on a.run_id = c.id
+         where a.status <> 'compensated'
+         order by a.run_id, a.step_id, a.attempt desc
+       )
+       select${finishing ? " coalesce((select json_agg(fr.id) from fr), '[]'::json) as ok, (select count(*) from fw) as written," : ''}
+         coalesce((select json_agg(json_build_object('row', to_json(c), 'attempts',
+           coalesce((select json_agg(a) from att a where a.run_id = c.id), '[]'::json))) from claimed c), '[]'::json) as runs,
+         coalesce((select json_agg(distinct p.workflow_id) from parked p), '[]'::json) as held,
+         (select count(*) from abandoned) as abandoned,
+         (select (extract(epoch from (min(${DUE}) - now())) * 1000)::float8 from runs
+           where status in ('queued', 'running', 'waiting') and ${DUE} > now()) as next_due_ms`;
+}
+
+const CLAIM_SQL = claimSql(false);
+const FINISH_AND_CLAIM_SQL = claimSql(true);
+
 export class Engine {
   readonly workerId: string;
   private readonly leaseMs: number;
@@ -298,7 +392,10 @@ export class Engine {
     this.finishing = [];
     this.finishFlush = undefined;
     try {
-      const ok = await this.writeFinishes(batch.map((b) => b.item));
+      const ok = await this.writeFinishes(
+        batch.map((b) => b.item),
+        this.poller,
+      );
       for (const b of batch) b.resolve(ok.has(b.item.id));
     } catch (err) {
       if (batch.length === 1) {
@@ -315,7 +412,19 @@ export class Engine {
     }
   }
 
-  private async writeFinishes(items: FinishItem[]): Promise<Set<string>> {
+  private async writeFinishes(items: FinishItem[], poller?: RunPoller<ClaimedRun>): Promise<Set<string>> {
+    const slots = Math.min(items.length, poller?.openSlots ?? 0);
+    if (poller && slots > 0) {
+      // This worker's own runs ending: claim as many new ones in the same statement.
+      const [res] = await this.q<{ ok: string[]; runs: ClaimedRun[]; held: string[] }>(
+        'engine_finish_and_claim',
+        FINISH_AND_CLAIM_SQL,
+        [this.workerId, this.leaseMs, slots, this.tenantConcurrency, JSON.stringify(items)],
+      );
+      for (const w of res?.held ?? []) this.heldBack.add(w);
+      if (res?.runs.length) poller.offer(res.runs);
+      return new Set(res?.ok ?? []);
+    }
     const [res] = await this.q<{ ok: string[] }>(
       'engine_finish_runs',
       `with i as (
@@ -572,6 +681,7 @@ export class Engine {
         pollMs: this.opts.pollMs ?? 1_000,
         logger: this.opts.logger,
         claim: (n) => this.claimDue(n),
+        release: (items) => this.releaseClaims(items),
         handle: (c) => this.track(this.execute(c.row, c.row.lease_epoch, c.attempts)),
       });
       this.poller = poller;
@@ -704,71 +814,23 @@ export class Engine {
       runs: { row: RunRow; attempts: AttemptRow[] }[];
       held: string[];
       next_due_ms: number | null;
-    }>(
-      'engine_claim_due',
-      `with cand as (
-         select id, tenant_id, workflow_id, version, status, created_at from runs
-         where status in ('queued', 'running', 'waiting') and ${DUE} <= now()
-         order by ${DUE}, created_at, id
-         limit $3::int
-         for update skip locked
-       ), ranked as (
-         select c.id, c.workflow_id, c.tenant_id, c.version,
-           row_number() over (partition by c.workflow_id order by c.created_at, c.id) as wf_rank,
-           row_number() over (partition by c.tenant_id order by c.created_at, c.id) as t_rank
-         from cand c where c.status = 'queued'
-       ), limits as (
-         select r.*,
-           (select count(*) from runs x where x.workflow_id = r.workflow_id and x.status = 'running') as wf_running,
-           coalesce((select (v.definition->'settings'->>'concurrency')::int from workflow_versions v
-                     where v.workflow_id = r.workflow_id and v.version = r.version), 10) as wf_limit,
-           (select count(*) from runs x where x.tenant_id = r.tenant_id and x.status = 'running') as t_running
-         from ranked r
-       ), held as (
-         select l.id, case when l.wf_rank + l.wf_running > l.wf_limit
-             then 'Waiting: the workflow''s concurrency limit (' || l.wf_limit || ') is reached.'
-             else 'Waiting: the tenant''s limit of ' || $4::int || ' running runs is reached.' end as reason
-         from limits l
-         where l.wf_rank + l.wf_running > l.wf_limit or l.t_rank + l.t_running > $4::int
-       ), parked as (
-         update runs set wake_at = now() + interval '1 second', queued_reason = h.reason, updated_at = now()
-         from held h where runs.id = h.id
-         returning runs.workflow_id
-       ), claimed as (
-         update runs set status = 'running', lease_owner = $1, lease_epoch = lease_epoch + 1,
-           lease_until = now() + make_interval(secs => $2::double precision / 1000),
-           started_at = coalesce(started_at, now()), wake_at = null, queued_reason = null, updated_at = now()
-         from cand c where runs.id = c.id and not exists (select 1 from held h where h.id = c.id)
-         returning runs.id, runs.tenant_id, runs.workflow_id, runs.version, runs.status, runs.input, runs.lease_epoch,
-           runs.cancel_requested, runs.started_at, runs.created_at, runs.parent_run_id, runs.trigger_type
-       ), abandoned as (
-         update step_attempts a set status = 'failed', finished_at = now(),
-           error = jsonb_build_object('code', 'WORKER_LOST', 'message',
-             'The worker running this step stopped (crashed or lost its lease); the step was retried.',
-             'stepId', a.step_id)
-         from claimed c where a.run_id = c.id and a.status = 'running' and a.lease_epoch < c.lease_epoch
-         returning a.id
-       ), att as (
-         select distinct on (a.run_id, a.step_id) a.run_id, a.step_id, a.attempt,
-           case when a.status = 'running' then 'failed' else a.status end as status,
-           a.output, a.branch, a.error, a.wait_state, a.started_at
-         from step_attempts a join claimed c on a.run_id = c.id
-         where a.status <> 'compensated'
-         order by a.run_id, a.step_id, a.attempt desc
-       )
-       select
-         coalesce((select json_agg(json_build_object('row', to_json(c), 'attempts',
-           coalesce((select json_agg(a) from att a where a.run_id = c.id), '[]'::json))) from claimed c), '[]'::json) as runs,
-         coalesce((select json_agg(distinct p.workflow_id) from parked p), '[]'::json) as held,
-         (select count(*) from abandoned) as abandoned,
-         (select (extract(epoch from (min(${DUE}) - now())) * 1000)::float8 from runs
-           where status in ('queued', 'running', 'waiting') and ${DUE} > now()) as next_due_ms`,
-      [this.workerId, this.leaseMs, n, this.tenantConcurrency],
-    );
+    }>('engine_claim_due', CLAIM_SQL, [this.workerId, this.leaseMs, n, this.tenantConcurrency]);
     for (const w of res?.held ?? []) this.heldBack.add(w);
     let nextDueMs = res?.next_due_ms === null || res?.next_due_ms === undefined ? undefined : res.next_due_ms + 1;
     if (res?.held.length) nextDueMs = Math.min(nextDueMs ?? 1_000, 1_000);
     return { items: res?.runs ?? [], nextDueMs };
+  }
+
+  /** Gives back runs claimed for this worker but never started (shutdown): due again at once. */
+  private async releaseClaims(items: ClaimedRun[]): Promise<void> {
+    await this.q(
+      'engine_release_claims',
+      `update runs set lease_until = now(), lease_owner = null, updated_at = now()
+       where id = any($1::text[]) and lease_owner = $2 and status = 'running'`,
+      [items.map((c) => c.row.id), this.workerId],
+    ).catch((err: unknown) =>
+      this.opts.logger.warn({ err }, 'could not release claimed runs; their leases will expire'),
+    );
   }
 
   /** Makes a waiting run due now and hands it to a worker (a sub-run ended, an approval was decided). */

@@ -13,11 +13,15 @@ export interface RunPollerDeps<T> {
   /** Claims up to `n` due runs; `nextDueMs` is how long until the next one becomes due, if known. */
   claim(n: number): Promise<{ items: T[]; nextDueMs?: number | undefined }>;
   handle(item: T): Promise<unknown>;
+  /** Gives back runs offered to this worker but never started (on close). */
+  release?(items: T[]): Promise<void>;
 }
 
 export class RunPoller<T> {
   private closed = false;
   private inFlight = 0;
+  /** Claimed for this worker elsewhere (`offer`), waiting for a free slot. */
+  private buffer: T[] = [];
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
@@ -49,7 +53,7 @@ export class RunPoller<T> {
   private async run(): Promise<void> {
     while (!this.closed) {
       this.pendingWake = false;
-      const free = this.deps.concurrency - this.inFlight;
+      const free = this.deps.concurrency - this.inFlight - this.buffer.length;
       let claimed = 0;
       let nextDue: number | undefined;
       if (free > 0) {
@@ -64,8 +68,9 @@ export class RunPoller<T> {
       }
       if (this.closed) break;
       // A full batch: there may be more due right now.
-      if (claimed > 0 && claimed === free && this.inFlight < this.deps.concurrency) continue;
-      if (this.pendingWake && this.inFlight < this.deps.concurrency) continue;
+      const room = this.inFlight + this.buffer.length < this.deps.concurrency;
+      if (claimed > 0 && claimed === free && room) continue;
+      if (this.pendingWake && room) continue;
       const wait = Math.max(2, Math.min(this.deps.pollMs, nextDue ?? this.deps.pollMs));
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
@@ -77,6 +82,23 @@ export class RunPoller<T> {
     }
   }
 
+  /**
+   * Runs claimed on this worker's behalf by the statement that ended the runs whose slots they
+   * take (the engine's finish-and-claim): each starts as soon as one of those slots is free.
+   */
+  offer(items: T[]): void {
+    if (this.closed) {
+      void this.deps.release?.(items);
+      return;
+    }
+    this.buffer.push(...items);
+    this.startBuffered();
+  }
+
+  private startBuffered(): void {
+    while (this.inFlight < this.deps.concurrency && this.buffer.length) this.dispatch(this.buffer.shift() as T);
+  }
+
   private dispatch(item: T): void {
     this.inFlight++;
     void this.deps
@@ -84,8 +106,14 @@ export class RunPoller<T> {
       .catch((err: unknown) => this.deps.logger.error({ err }, 'run execution failed'))
       .finally(() => {
         this.inFlight--;
+        if (!this.closed) this.startBuffered();
         this.wake();
       });
+  }
+
+  /** Slots that will free once the runs now ending have ended, for the finish-and-claim. */
+  get openSlots(): number {
+    return this.closed ? 0 : this.deps.concurrency - this.buffer.length;
   }
 
   /** Stops claiming. In-flight runs are the engine's to wait for (it tracks them). */
@@ -95,5 +123,9 @@ export class RunPoller<T> {
     this.timers.clear();
     this.wakeUp?.();
     await this.loop;
+    // Offered but never started: the engine gives them back (their leases would otherwise expire).
+    const unstarted = this.buffer;
+    this.buffer = [];
+    if (unstarted.length) await this.deps.release?.(unstarted);
   }
 }
