@@ -6,6 +6,7 @@ import { describeEachBackend } from '../../../test/support/app.ts';
 import { hashToken, KeyRing, SECRET_BOX_ERRORS, SecretBoxError } from '../../platform/crypto/index.ts';
 import { newId } from '../../platform/ids.ts';
 import { aiProviders, providerKeyAad } from '../ai/index.ts';
+import { signingKeyAad, signingKeys, webhookSecretAad, workflows } from '../workflows/index.ts';
 import { createTenant } from '../tenants/index.ts';
 import { identityProviders, ssoStates, users } from './identity.table.ts';
 import { totpAad } from './mfa.service.ts';
@@ -80,6 +81,29 @@ describeEachBackend('admin rotate-key', (getDb) => {
     return tenantId;
   }
 
+  /** A workflow with a sealed webhook secret, and its tenant's webhook signing key. */
+  async function insertWorkflowSecrets(ring: KeyRing): Promise<{ workflowId: string; keyId: string }> {
+    const db = getDb().handle.db;
+    const tenantId = (await createTenant(db, { name: 'rotate-wf' })).id;
+    const workflowId = newId('wfl');
+    await db.insert(workflows).values({
+      id: workflowId,
+      tenantId,
+      name: 'rotate',
+      webhookKey: `whk_${randomBytes(18).toString('base64url')}`,
+      webhookSecret: ring.seal('hmac-secret-of-the-webhook', webhookSecretAad(workflowId)),
+    });
+    const keyId = newId('wsk');
+    await db.insert(signingKeys).values({
+      id: keyId,
+      tenantId,
+      algorithm: 'ed25519',
+      publicKey: 'cHVibGlj',
+      privateKeySealed: ring.seal(Buffer.from('pkcs8-der-bytes'), signingKeyAad(keyId)),
+    });
+    return { workflowId, keyId };
+  }
+
   const totpOf = async (id: string) =>
     (await getDb().handle.db.select().from(users).where(eq(users.id, id)))[0]?.totpSecretSealed ?? null;
 
@@ -97,6 +121,7 @@ describeEachBackend('admin rotate-key', (getDb) => {
     const providerId = await insertProvider(oldRing, 'client-secret-ü');
     const stateHash = await insertState(providerId, oldRing, 'pkce-verifier');
     const aiTenant = await insertAiProvider(oldRing, 'sk-ai-key');
+    const wf = await insertWorkflowSecrets(oldRing);
 
     const first = await rotateSealedSecrets(db, rotating, { batchSize: 2 });
     assert.equal(first.keyId, newOnly.currentKeyId);
@@ -105,6 +130,8 @@ describeEachBackend('admin rotate-key', (getDb) => {
       'identity_providers.client_secret_sealed': { resealed: 1, current: 0, failed: 0 },
       'sso_states.code_verifier_sealed': { resealed: 1, current: 0, failed: 0 },
       'ai_providers.api_key_sealed': { resealed: 1, current: 0, failed: 0 },
+      'workflows.webhook_secret': { resealed: 1, current: 0, failed: 0 },
+      'signing_keys.private_key_sealed': { resealed: 1, current: 0, failed: 0 },
     });
     assert.deepEqual(first.failures, []);
 
@@ -127,6 +154,10 @@ describeEachBackend('admin rotate-key', (getDb) => {
     assert.equal(newOnly.open(state?.codeVerifierSealed ?? '', verifierAad(stateHash)), 'pkce-verifier');
     const [ai] = await db.select().from(aiProviders).where(eq(aiProviders.tenantId, aiTenant));
     assert.equal(newOnly.open(ai?.apiKeySealed ?? '', providerKeyAad(aiTenant)), 'sk-ai-key');
+    const [w] = await db.select().from(workflows).where(eq(workflows.id, wf.workflowId));
+    assert.equal(newOnly.open(w?.webhookSecret ?? '', webhookSecretAad(wf.workflowId)), 'hmac-secret-of-the-webhook');
+    const [sk] = await db.select().from(signingKeys).where(eq(signingKeys.id, wf.keyId));
+    assert.equal(newOnly.openBytes(sk?.privateKeySealed ?? '', signingKeyAad(wf.keyId)).toString(), 'pkcs8-der-bytes');
 
     const before = await db
       .select()
@@ -138,6 +169,8 @@ describeEachBackend('admin rotate-key', (getDb) => {
       'identity_providers.client_secret_sealed': { resealed: 0, current: 1, failed: 0 },
       'sso_states.code_verifier_sealed': { resealed: 0, current: 1, failed: 0 },
       'ai_providers.api_key_sealed': { resealed: 0, current: 1, failed: 0 },
+      'workflows.webhook_secret': { resealed: 0, current: 1, failed: 0 },
+      'signing_keys.private_key_sealed': { resealed: 0, current: 1, failed: 0 },
     });
     const after = await db
       .select()

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNotNull } from 'drizzle-orm';
 import type { KeyRing } from '../../platform/crypto/index.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
 import { aiProviders, providerKeyAad } from '../ai/index.ts';
+import { signingKeyAad, signingKeys, webhookSecretAad, workflows } from '../workflows/index.ts';
 import { identityProviders, ssoStates, users } from './identity.table.ts';
 import { totpAad } from './mfa.service.ts';
 import { secretAad } from './sso/providers.service.ts';
@@ -80,6 +81,34 @@ const SEALED_COLUMNS = {
         .for('update'),
     replace: (tx: Executor, key: string, sealed: string) =>
       tx.update(aiProviders).set({ apiKeySealed: sealed }).where(eq(aiProviders.tenantId, key)),
+  },
+  // Webhook triggers' HMAC secrets.
+  'workflows.webhook_secret': {
+    aad: webhookSecretAad,
+    select: (tx: Executor, after: string | undefined, limit: number) =>
+      tx
+        .select({ key: workflows.id, sealed: workflows.webhookSecret })
+        .from(workflows)
+        .where(and(isNotNull(workflows.webhookSecret), after === undefined ? undefined : gt(workflows.id, after)))
+        .orderBy(asc(workflows.id))
+        .limit(limit)
+        .for('update'),
+    replace: (tx: Executor, key: string, sealed: string) =>
+      tx.update(workflows).set({ webhookSecret: sealed }).where(eq(workflows.id, key)),
+  },
+  // Tenants' Ed25519 keys for signing outbound webhooks.
+  'signing_keys.private_key_sealed': {
+    aad: signingKeyAad,
+    select: (tx: Executor, after: string | undefined, limit: number) =>
+      tx
+        .select({ key: signingKeys.id, sealed: signingKeys.privateKeySealed })
+        .from(signingKeys)
+        .where(after === undefined ? undefined : gt(signingKeys.id, after))
+        .orderBy(asc(signingKeys.id))
+        .limit(limit)
+        .for('update'),
+    replace: (tx: Executor, key: string, sealed: string) =>
+      tx.update(signingKeys).set({ privateKeySealed: sealed }).where(eq(signingKeys.id, key)),
   },
 } as const;
 

@@ -17,7 +17,14 @@ import type { WorkflowDefinition } from './definition.ts';
 import { type Engine, type RunSummary, TriggerChanged } from './engine.ts';
 import type { StepRegistry } from './steps/registry.ts';
 import { validateDefinition } from './validate.ts';
-import { type RunStatus, runs, stepAttempts, workflows, workflowVersions } from './workflows.table.ts';
+import {
+  type RunStatus,
+  runs,
+  stepAttempts,
+  webhookSecretAad,
+  workflows,
+  workflowVersions,
+} from './workflows.table.ts';
 
 export interface WorkflowsDeps {
   db: Database;
@@ -89,7 +96,7 @@ export async function createWorkflow(
         name: input.name,
         description: input.description ?? '',
         webhookKey: `whk_${randomToken(24)}`,
-        webhookSecret: input.webhookSecret ? deps.ring.seal(input.webhookSecret, `webhook:${id}`) : null,
+        webhookSecret: input.webhookSecret ? deps.ring.seal(input.webhookSecret, webhookSecretAad(id)) : null,
       })
       .returning();
     if (!w) throw new Error('insert returned no row');
@@ -207,7 +214,8 @@ export async function updateWorkflow(
         ...(input.description !== undefined ? { description: input.description } : {}),
         ...(input.webhookSecret !== undefined
           ? {
-              webhookSecret: input.webhookSecret === null ? null : deps.ring.seal(input.webhookSecret, `webhook:${id}`),
+              webhookSecret:
+                input.webhookSecret === null ? null : deps.ring.seal(input.webhookSecret, webhookSecretAad(id)),
             }
           : {}),
         currentVersion: nextVersion,
@@ -672,7 +680,7 @@ function signatureValid(
   request: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer },
 ): boolean {
   if (!w.webhook_secret) return true;
-  const secret = deps.ring.open(w.webhook_secret, `webhook:${w.id}`);
+  const secret = deps.ring.open(w.webhook_secret, webhookSecretAad(w.id));
   const header = request.headers['x-switchyard-signature'];
   const given = typeof header === 'string' ? header.replace(/^sha256=/, '') : '';
   const expected = createHmac('sha256', secret).update(request.rawBody).digest('hex');

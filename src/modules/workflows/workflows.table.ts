@@ -15,6 +15,9 @@ import { tenants } from '../tenants/tenants.table.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
+/** AAD of a workflow's sealed webhook secret: the sealed value cannot be moved to another row. */
+export const webhookSecretAad = (workflowId: string) => `webhook:${workflowId}`;
+
 export const workflows = pgTable(
   'workflows',
   {
