@@ -20,8 +20,15 @@ export const REDACT_PATHS = [
 /** Query parameters that carry one-time secrets (SSO `code`/`state`, emailed tokens). */
 const SECRET_QUERY_PARAMS = /([?&](?:code|state|token|access_token|refresh_token)=)[^&#]*/gi;
 
-/** A request URL fit for a log line: secrets in the query string replaced. */
-export const redactQuery = (url: string) => url.replace(SECRET_QUERY_PARAMS, '$1[redacted]');
+/**
+ * Path segments that are credentials themselves: a webhook's key (`/hooks/<key>`) and an approval
+ * link's token (`/approvals/<token>`). Whoever reads the logs must not be able to call them.
+ */
+const SECRET_PATH_SEGMENTS = /^(\/(?:hooks|approvals)\/)[^/?#]+/i;
+
+/** A request URL fit for a log line: credentials in the path and the query string replaced. */
+export const redactQuery = (url: string) =>
+  url.replace(SECRET_PATH_SEGMENTS, '$1[redacted]').replace(SECRET_QUERY_PARAMS, '$1[redacted]');
 
 interface LoggedRequest {
   method?: string;
@@ -31,7 +38,7 @@ interface LoggedRequest {
   socket?: { remotePort?: number };
 }
 
-/** Fastify's request serializer, with secrets in the query string redacted. */
+/** Fastify's request serializer, with credentials in the URL redacted. */
 const serializers = {
   req: (req: LoggedRequest) => ({
     method: req.method,
