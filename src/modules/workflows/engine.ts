@@ -236,10 +236,13 @@ function configOf(kind: StepKind, step: PlanStep): unknown {
   return parsedConfigs.get(step);
 }
 
-/** The end-writing CTEs of `engine_finish_and_claim` ($1 worker, $5 the runs ending, as JSON). */
-const FINISH_CTES = `with fi as (
+/**
+ * The CTEs that write run ends (`fi` the ends, `fr` the runs updated, `fw` their attempts): $1 the
+ * worker, `items` the placeholder of the ends as JSON. Used alone and before a claim.
+ */
+const finishCtes = (items: string) => `with fi as (
          select x.id, x.epoch, x.status, x.output, x.error, x.attempts
-         from jsonb_to_recordset($5::jsonb) as x(id text, epoch int, status text, output jsonb, error jsonb, attempts jsonb)
+         from jsonb_to_recordset(${items}::jsonb) as x(id text, epoch int, status text, output jsonb, error jsonb, attempts jsonb)
        ), fr as (
          update runs set status = fi.status, output = fi.output, error = fi.error, wake_at = null, finished_at = now(),
            lease_until = null, lease_owner = null, updated_at = now()
@@ -262,13 +265,13 @@ const FINISH_CTES = `with fi as (
 
 /**
  * The claim of due runs ($1 worker, $2 lease ms, $3 how many, $4 tenant limit). With `finishing`,
- * the same statement first ends the runs in $5 (FINISH_CTES) and claims as many new ones: the
+ * the same statement first ends the runs in $5 (`finishCtes`) and claims as many new ones: the
  * ending runs do not count against concurrency limits, and the worker goes from one batch of runs
  * to the next in one round trip.
  */
 function claimSql(finishing: boolean): string {
   const notEnding = finishing ? ' and not exists (select 1 from fi where fi.id = x.id)' : '';
-  return `${finishing ? FINISH_CTES + ',' : 'with'} cand as (
+  return `${finishing ? finishCtes('$5') + ',' : 'with'} cand as (
          select id, tenant_id, workflow_id, version, status, created_at from runs
          where status in ('queued', 'running', 'waiting') and ${DUE} <= now()
          order by ${DUE}, created_at, id
@@ -427,29 +430,8 @@ export class Engine {
     }
     const [res] = await this.q<{ ok: string[] }>(
       'engine_finish_runs',
-      `with i as (
-         select x.id, x.epoch, x.status, x.output, x.error, x.attempts
-         from jsonb_to_recordset($2::jsonb) as x(id text, epoch int, status text, output jsonb, error jsonb, attempts jsonb)
-       ), r as (
-         update runs set status = i.status, output = i.output, error = i.error, wake_at = null, finished_at = now(),
-           lease_until = null, lease_owner = null, updated_at = now()
-         from i where runs.id = i.id and runs.lease_epoch = i.epoch and runs.lease_owner = $1 and runs.status = 'running'
-         returning runs.id, runs.tenant_id, runs.lease_epoch
-       ), w as (
-         insert into step_attempts (id, tenant_id, run_id, step_id, attempt, status, step_type, output, error, branch,
-           wait_state, logs, worker_id, lease_epoch, started_at, finished_at)
-         select a.id, r.tenant_id, r.id, a.step_id, a.attempt, a.status, a.step_type, a.output, a.error, a.branch,
-           a.wait_state, a.logs, $1, r.lease_epoch, a.started_at, a.finished_at
-         from r join i on i.id = r.id
-           cross join lateral jsonb_to_recordset(i.attempts) as a(id text, step_id text, attempt int, status text,
-             step_type text, output jsonb, error jsonb, branch text, wait_state jsonb, logs jsonb,
-             started_at timestamptz, finished_at timestamptz)
-         on conflict (run_id, step_id, attempt) do update set status = excluded.status, output = excluded.output,
-           error = excluded.error, branch = excluded.branch, wait_state = excluded.wait_state, logs = excluded.logs,
-           finished_at = excluded.finished_at
-         returning 1
-       )
-       select coalesce((select json_agg(r.id) from r), '[]'::json) as ok, (select count(*) from w) as written`,
+      `${finishCtes('$2')}
+       select coalesce((select json_agg(fr.id) from fr), '[]'::json) as ok, (select count(*) from fw) as written`,
       [this.workerId, JSON.stringify(items)],
     );
     return new Set(res?.ok ?? []);
@@ -1521,8 +1503,9 @@ class RunExecution {
 
   /**
    * Writes pending attempt rows and the run's new state in one statement, fenced by the lease
-   * epoch (and renewing the lease). Throws LeaseLost when the run is no longer ours; finishes
-   * the run as cancelled when a cancel was requested meanwhile.
+   * epoch (and renewing the lease); a run's end goes through `finishRun` (written with others).
+   * Throws LeaseLost when the run is no longer ours; finishes the run as cancelled when a cancel
+   * was requested meanwhile.
    */
   private async commit(update: RunUpdate): Promise<void> {
     if (this.run.deferredInsert) {
@@ -1554,22 +1537,18 @@ class RunExecution {
       `with r as (
          update runs set
            status = coalesce($4::text, status),
-           output = case when $5::boolean then $6::jsonb else output end,
-           error = case when $5::boolean then $7::jsonb else error end,
-           wake_at = $8::timestamptz,
-           finished_at = case when $5::boolean then now() else finished_at end,
-           lease_until = case when $9::boolean then null else now() + make_interval(secs => $10::double precision / 1000) end,
-           lease_owner = case when $9::boolean then null else lease_owner end,
+           wake_at = $5::timestamptz,
+           lease_until = case when $6::boolean then null else now() + make_interval(secs => $7::double precision / 1000) end,
+           lease_owner = case when $6::boolean then null else lease_owner end,
            updated_at = now()
-         where id = $1 and lease_epoch = $2 and lease_owner = $3 and status = 'running'
-           and ($5::boolean or not cancel_requested)
+         where id = $1 and lease_epoch = $2 and lease_owner = $3 and status = 'running' and not cancel_requested
          returning id, tenant_id
        ), w as (
          insert into step_attempts (id, tenant_id, run_id, step_id, attempt, status, step_type, output, error, branch,
            wait_state, logs, worker_id, lease_epoch, started_at, finished_at)
          select x.id, r.tenant_id, r.id, x.step_id, x.attempt, x.status, x.step_type, x.output, x.error, x.branch,
            x.wait_state, x.logs, $3, $2, x.started_at, x.finished_at
-         from r, jsonb_to_recordset($11::jsonb) as x(id text, step_id text, attempt int, status text, step_type text,
+         from r, jsonb_to_recordset($8::jsonb) as x(id text, step_id text, attempt int, status text, step_type text,
            output jsonb, error jsonb, branch text, wait_state jsonb, logs jsonb, started_at timestamptz, finished_at timestamptz)
          on conflict (run_id, step_id, attempt) do update set status = excluded.status, output = excluded.output,
            error = excluded.error, branch = excluded.branch, wait_state = excluded.wait_state, logs = excluded.logs,
@@ -1583,9 +1562,6 @@ class RunExecution {
         this.run.epoch,
         this.e.workerId,
         status,
-        false, // $5: a run's end goes through finishRun; this statement never ends a run
-        null,
-        null,
         update.kind === 'park' ? (update.wakeAt?.toISOString() ?? null) : null,
         release,
         this.e.leaseMs,
