@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.switchyard/', 'dist/', 'bench/results/', 'migrations/meta/'] },
+  { ignores: ['node_modules/', '.switchyard/', 'dist/', 'web/dist/', 'bench/results/', 'migrations/meta/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -44,6 +44,7 @@ import type { ActorContext } from './platform/context.ts';
 import type { KeyRing } from './platform/crypto/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { enforcePermission } from './platform/http/authorize.ts';
+import { type Dashboard, type DashboardOptions, registerDashboard } from './platform/http/dashboard.ts';
 import { AppError } from './platform/errors.ts';
 import { sendProblem } from './platform/http/problem.ts';
 import { setRequestContext } from './platform/http/request-context.ts';
@@ -66,6 +67,8 @@ export interface AppDeps {
   checks: Record<string, HealthCheck>;
   /** The AI runtime (providers, usage, budgets), shared with the worker; mounts /api/v1/ai/*. */
   ai: AiRuntime;
+  /** The built dashboard (web/dist) to serve at /; without it only the API is served. */
+  dashboard?: DashboardOptions | undefined;
   /** The workflow engine's services; without them the workflow and run routes are not mounted. */
   workflows?: WorkflowsDeps | undefined;
   /**
@@ -121,12 +124,15 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err, req, reply) => sendProblem(reply, req, err));
+  let dashboard: Dashboard | undefined;
   app.setNotFoundHandler((req, reply) =>
-    sendProblem(
-      reply,
-      req,
-      new AppError('ROUTE_NOT_FOUND', 'not_found', `No route ${req.method} ${req.url.split('?')[0]}.`),
-    ),
+    dashboard?.wants(req)
+      ? dashboard.sendIndex(reply)
+      : sendProblem(
+          reply,
+          req,
+          new AppError('ROUTE_NOT_FOUND', 'not_found', `No route ${req.method} ${req.url.split('?')[0]}.`),
+        ),
   );
 
   app.addHook('onRequest', async (req, reply) => {
@@ -253,13 +259,18 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { schema: { hide: true } }, async () => ({
-    name: 'Switchyard',
-    version: VERSION,
-    docs: '/docs',
-    openapi: '/openapi.json',
-    health: '/health/ready',
-  }));
+  if (deps.dashboard) dashboard = await registerDashboard(app, deps.dashboard);
+  // A browser opening / gets the dashboard; an API client asking for JSON gets this index.
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    if (dashboard?.wants(req)) return dashboard.sendIndex(reply);
+    return {
+      name: 'Switchyard',
+      version: VERSION,
+      docs: '/docs',
+      openapi: '/openapi.json',
+      health: '/health/ready',
+    };
+  });
 
   const authDeps = {
     db: deps.db,

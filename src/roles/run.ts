@@ -173,6 +173,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
         ...(redisProbe ? { redis: () => redisProbe.check() } : {}),
       },
       workflows: workflows.deps,
+      dashboard: { dir: path.join(ROOT, 'web', 'dist') },
     });
     try {
       url = await built.app.listen({ port: config.http.port, host: config.http.host });

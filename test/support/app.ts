@@ -108,6 +108,8 @@ export async function createTestApp(
     now?: () => Date;
     /** The role module suites act with (default owner); `'real'` turns authentication on. */
     as?: Role | 'real';
+    /** Serves a dashboard build from this directory (see src/platform/http/dashboard.ts). */
+    dashboard?: { dir: string };
     /** Mounts the workflow engine (routes, webhooks) and runs the given roles in-process. */
     engine?: Partial<Config['engine']> & { roles?: ('worker' | 'scheduler')[]; queue?: QueueAdapter };
   } = {},
@@ -152,6 +154,7 @@ export async function createTestApp(
     metrics,
     ai,
     checks: { database: () => db.handle.ping() },
+    dashboard: opts.dashboard,
     resolveContext:
       role === undefined
         ? undefined
