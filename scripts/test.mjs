@@ -1,4 +1,4 @@
-// `npm test`: runs every *.test.ts under src/ and test/ with Node's test runner through tsx.
+// `npm test`: runs every *.test.ts under src/, test/ and web/src/ (the dashboard's pure logic) with Node's test runner through tsx.
 // Node 20's --test does not expand globs, so the files are found here. Extra arguments are
 // substrings that select files: `npm test -- items` runs only files whose path contains "items".
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ function find(dir) {
   });
 }
 
-const files = ['src', 'test']
+const files = ['src', 'test', 'web/src']
   .flatMap((d) => find(path.join(root, d)))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
