@@ -81,6 +81,7 @@ export const router = createBrowserRouter([
       { path: '/workflows', element: page(() => import('./pages/workflows/workflows-list')) },
       { path: '/workflows/new', element: page(() => import('./pages/workflows/editor/workflow-editor')) },
       { path: '/workflows/:id', element: page(() => import('./pages/workflows/editor/workflow-editor')) },
+      { path: '/workflows/:id/versions', element: page(() => import('./pages/workflows/versions/workflow-versions')) },
       { path: '/runs', element: page(() => import('./pages/runs/runs-list')) },
       { path: '/runs/:id', element: page(() => import('./pages/runs/run-detail')) },
       { path: '/health', element: page(() => import('./pages/health/health')) },
