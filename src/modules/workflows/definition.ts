@@ -35,6 +35,8 @@ export const WORKFLOW_LIMITS = {
   maxAttempts: 20,
   backoffMaxMs: 24 * 3600 * 1000,
   concurrencyMax: 1000,
+  /** Editor node coordinates, in either direction. */
+  layoutCoordinateMax: 1_000_000,
 } as const;
 
 export const STEP_ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{0,63}$/;
@@ -242,11 +244,32 @@ export const EdgeSchema = z.strictObject({
 });
 export type Edge = z.output<typeof EdgeSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// Layout: where an editor drew the nodes. Kept with the version (so export/import and history
+// keep the picture) and never read by the engine.
+
+const coordinate = z.number().min(-WORKFLOW_LIMITS.layoutCoordinateMax).max(WORKFLOW_LIMITS.layoutCoordinateMax);
+export const NodePositionSchema = z.strictObject({ x: coordinate, y: coordinate });
+
+export const LayoutSchema = z.strictObject({
+  /** The trigger's node; a separate key so that a step may be called `trigger`. */
+  trigger: NodePositionSchema.optional(),
+  /** By step id; positions of ids that are not steps are dropped by `validateDefinition`. */
+  steps: z
+    .record(stepId, NodePositionSchema)
+    .refine((r) => Object.keys(r).length <= WORKFLOW_LIMITS.maxSteps, {
+      message: `must hold at most ${WORKFLOW_LIMITS.maxSteps} positions`,
+    })
+    .default({}),
+});
+export type Layout = z.output<typeof LayoutSchema>;
+
 export const WorkflowDefinitionSchema = z.strictObject({
   trigger: TriggerDefinitionSchema,
   steps: z.array(StepDefinitionSchema).min(1).max(WORKFLOW_LIMITS.maxSteps),
   edges: z.array(EdgeSchema).max(WORKFLOW_LIMITS.maxEdges).default([]),
   settings: WorkflowSettingsSchema,
+  layout: LayoutSchema.optional(),
 });
 export type WorkflowDefinition = z.output<typeof WorkflowDefinitionSchema>;
 /** What a user may write: defaults not yet applied. */

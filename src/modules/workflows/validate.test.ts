@@ -404,6 +404,33 @@ describe('validateDefinition', () => {
     assert.ok(ps.length >= 12, `${ps.length} problems`);
   });
 
+  it('keeps an editor layout, drops positions of unknown steps and bounds it', () => {
+    const layout = { trigger: { x: -40, y: 0 }, steps: { a: { x: 200.5, y: 80 }, gone: { x: 1, y: 2 } } };
+    const r = validateDefinition({ ...base([t('a')]), layout }, registry);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(r.definition.layout, { trigger: { x: -40, y: 0 }, steps: { a: { x: 200.5, y: 80 } } });
+    assert.deepEqual(r.warnings, []);
+    const noLayout = validateDefinition(base([t('a')]), registry);
+    assert.ok(noLayout.ok);
+    assert.equal(noLayout.definition.layout, undefined);
+
+    const ps = problems({
+      ...base([t('a')]),
+      layout: { steps: { a: { x: 'left', y: 0 }, '1bad': { x: 0, y: 0 } }, trigger: { x: 2e6, y: 0 }, zoom: 2 },
+    });
+    assert.deepEqual(ps.map((p) => [p.code, p.path]).sort(), [
+      ['SCHEMA_INVALID', 'layout.steps.a.x'],
+      ['SCHEMA_INVALID', 'layout.steps["1bad"]'],
+      ['SCHEMA_INVALID', 'layout.trigger.x'],
+      ['SCHEMA_INVALID', 'layout.zoom'],
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`s${i}`, { x: i, y: 0 }]));
+    assert.match(
+      find(problems({ ...base([t('a')]), layout: { steps: many } }), 'SCHEMA_INVALID').message,
+      /at most 200/,
+    );
+  });
+
   it('formats paths like JavaScript', () => {
     assert.equal(formatPath(['steps', 2, 'config', 'expression']), 'steps[2].config.expression');
     assert.equal(formatPath(['steps', 0, 'config', 'a b', 1]), 'steps[0].config["a b"][1]');

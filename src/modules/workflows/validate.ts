@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   EdgeSchema,
+  LayoutSchema,
   STEP_ID_PATTERN,
   StepDefinitionSchema,
   TriggerDefinitionSchema,
@@ -163,7 +164,7 @@ export function validateDefinition(input: unknown, registry: StepRegistry): Vali
 
   // ---- Shape, part by part
   for (const key of Object.keys(input)) {
-    if (!['trigger', 'steps', 'edges', 'settings'].includes(key)) {
+    if (!['trigger', 'steps', 'edges', 'settings', 'layout'].includes(key)) {
       problems.add('SCHEMA_INVALID', [key], `unknown key "${key}"`);
     }
   }
@@ -181,6 +182,11 @@ export function validateDefinition(input: unknown, registry: StepRegistry): Vali
     const r = WorkflowSettingsSchema.safeParse(input.settings);
     if (r.success) settings = r.data;
     else problems.addIssues(r.error.issues, ['settings'], 'SCHEMA_INVALID');
+  }
+
+  if (input.layout !== undefined) {
+    const r = LayoutSchema.safeParse(input.layout);
+    if (!r.success) problems.addIssues(r.error.issues, ['layout'], 'SCHEMA_INVALID');
   }
 
   const rawSteps: unknown[] = Array.isArray(input.steps) ? input.steps : [];
@@ -437,6 +443,11 @@ export function validateDefinition(input: unknown, registry: StepRegistry): Vali
     // The part-by-part checks above cover the same schema; this is a safety net.
     problems.addIssues(final.error.issues, [], 'SCHEMA_INVALID');
     return fail();
+  }
+  const { layout } = final.data;
+  if (layout) {
+    // A position left behind by a deleted or renamed step is harmless: drop it, don't complain.
+    layout.steps = Object.fromEntries(Object.entries(layout.steps).filter(([id]) => idIndex.has(id)));
   }
   return { ok: true, definition: final.data, warnings: problems.list };
 }
