@@ -386,6 +386,7 @@ export async function getMe(db: Executor, ctx: ActorContext) {
       isOperator: user.isOperator,
       createdAt: user.createdAt.toISOString(),
       mfaEnabled: user.mfaEnabledAt !== null,
+      emailVerified: user.emailVerifiedAt !== null,
     },
     tenant: { id: current.tenantId, name: current.tenantName, role: current.role },
     memberships: rows,

@@ -82,6 +82,7 @@ export const MeSchema = z
       isOperator: z.boolean(),
       createdAt: z.iso.datetime(),
       mfaEnabled: z.boolean().describe('Whether logging in asks for a second factor'),
+      emailVerified: z.boolean().describe('Whether the user proved they own the address (POST /auth/verify-email)'),
     }),
     tenant: z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) }),
     memberships: z.array(z.object({ tenantId: z.string(), tenantName: z.string(), role: z.enum(ROLES) })),

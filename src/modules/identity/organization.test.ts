@@ -347,6 +347,8 @@ describeEachBackend('members, invitations, accounts and the operator', (getDb) =
 
   it('verifies an email address from its link', async () => {
     const a = await signup('verify');
+    const me = async () => (await t.app.inject({ url: '/api/v1/auth/me', headers: h(a) })).json().user.emailVerified;
+    assert.equal(await me(), false, 'a new sign-up has not proved its address yet');
     assert.equal(
       (await t.app.inject({ method: 'POST', url: '/api/v1/auth/verify-email/request', headers: h(a) })).statusCode,
       202,
@@ -361,6 +363,7 @@ describeEachBackend('members, invitations, accounts and the operator', (getDb) =
       400,
       'links work once',
     );
+    assert.equal(await me(), true);
     assert.equal(
       (await t.app.inject({ method: 'POST', url: '/api/v1/auth/verify-email/request', headers: h(a) })).statusCode,
       409,

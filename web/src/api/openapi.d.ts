@@ -7579,6 +7579,8 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
                 email: string;
+                /** @description Whether the user proved they own the address (POST /auth/verify-email) */
+                emailVerified: boolean;
                 id: string;
                 isOperator: boolean;
                 /** @description Whether logging in asks for a second factor */
@@ -7604,6 +7606,8 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
                 email: string;
+                /** @description Whether the user proved they own the address (POST /auth/verify-email) */
+                emailVerified: boolean;
                 id: string;
                 isOperator: boolean;
                 /** @description Whether logging in asks for a second factor */
