@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../platform/db/database.ts';
+import { problems } from '../../platform/http/openapi.ts';
 import { getRequestContext } from '../../platform/http/request-context.ts';
 import { usageThisMonth } from '../ai/index.ts';
 import { countItemsByStatus, ITEM_STATUSES } from '../items/index.ts';
 import { countJobsByStatus, JOB_STATUSES } from '../jobs/index.ts';
 import { RUN_STATUSES } from '../workflows/workflows.table.ts';
+import { RUN_SERIES_RANGES, type RunSeriesRange, runsTimeseries } from './runs-timeseries.ts';
 import { countRunsByStatus } from './stats.service.ts';
 
 const counter = <S extends string>(statuses: readonly S[]) =>
@@ -42,6 +44,31 @@ const StatsSchema = z
     generatedAt: z.iso.datetime(),
   })
   .meta({ id: 'Stats' });
+
+const RANGES = Object.keys(RUN_SERIES_RANGES) as [RunSeriesRange, ...RunSeriesRange[]];
+
+const RunsTimeseriesQuery = z.strictObject({
+  range: z.enum(RANGES).default('24h').describe('24h: hourly buckets; 7d, 14d, 30d: daily buckets (UTC)'),
+});
+
+const RunsTimeseriesSchema = z
+  .object({
+    range: z.enum(RANGES),
+    bucket: z.enum(['hour', 'day']),
+    from: z.iso.datetime().describe('Start of the first bucket (inclusive)'),
+    to: z.iso.datetime().describe('End of the last bucket (exclusive); the last bucket is the current one'),
+    buckets: z.array(
+      z.object({
+        start: z.iso.datetime(),
+        succeeded: z.number().int(),
+        failed: z.number().int(),
+        cancelled: z.number().int(),
+        active: z.number().int().describe('Still queued, running or waiting'),
+        total: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'RunsTimeseries' });
 
 const withTotal = <S extends string>(byStatus: Record<S, number>) => ({
   total: Object.values<number>(byStatus).reduce((a, b) => a + b, 0),
@@ -81,5 +108,22 @@ export const statsRoutes =
           generatedAt: new Date().toISOString(),
         };
       },
+    );
+
+    app.get(
+      '/stats/runs-timeseries',
+      {
+        config: { permission: 'stats:read' },
+        schema: {
+          tags: ['stats'],
+          summary: 'Runs per hour or day, by outcome',
+          description:
+            'Runs created in each UTC bucket of the range, every bucket present (zeros included), oldest first.',
+          querystring: RunsTimeseriesQuery,
+          response: { 200: RunsTimeseriesSchema, ...problems(400) },
+        },
+      },
+      async (req) =>
+        runsTimeseries(deps.db, getRequestContext(req).tenantId, req.query.range, (deps.now ?? (() => new Date()))()),
     );
   };

@@ -2305,7 +2305,7 @@ export interface paths {
         };
         /**
          * Where the provider sends the browser back: finishes the sign-in
-         * @description Answers JSON — the same session as POST /auth/login (or `mfaRequired`), plus `redirectTo` from /start — since there is no dashboard yet to hand the session to. Each state works once.
+         * @description A browser navigation (`Accept` includes `text/html`) gets the session as cookies (as with `X-Session-Transport: cookie`) and a 302 to `redirectTo` from /start (default `/`); when the account has MFA on, a 302 to `/login?next=…#mfaToken=…`; on any error, a 302 to `/login?ssoError=<CODE>`. Other clients get JSON: the same session as POST /auth/login (or `mfaRequired`), plus `redirectTo`. Each state works once.
          */
         get: {
             parameters: {
@@ -2362,6 +2362,13 @@ export interface paths {
                             redirectTo: string | null;
                         };
                     };
+                };
+                /** @description Default Response */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid request: see `code` and `issues` */
                 400: {
@@ -4804,6 +4811,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a run live (server-sent events)
+         * @description `text/event-stream`: an `event: run` with the run as `GET /runs/:id` answers it, at once and after every change; a `: heartbeat` comment every 15 s; `event: end` `{status, reason}` when the run finished (`reason: "finished"`) or after 10 minutes (`"time_limit"`: connect again), then the stream closes.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Invalid request: see `code` and `issues` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{id}/rerun": {
         parameters: {
             query?: never;
@@ -5365,6 +5422,57 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Stats"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/runs-timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs per hour or day, by outcome
+         * @description Runs created in each UTC bucket of the range, every bucket present (zeros included), oldest first.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 24h: hourly buckets; 7d, 14d, 30d: daily buckets (UTC) */
+                    range?: "24h" | "7d" | "14d" | "30d";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunsTimeseries"];
+                    };
+                };
+                /** @description Invalid request: see `code` and `issues` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -7804,6 +7912,58 @@ export interface components {
             triggerType: string;
             version: number;
             workflowId: string;
+        };
+        RunsTimeseries: {
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            buckets: {
+                /** @description Still queued, running or waiting */
+                active: number;
+                cancelled: number;
+                failed: number;
+                /** Format: date-time */
+                start: string;
+                succeeded: number;
+                total: number;
+            }[];
+            /**
+             * Format: date-time
+             * @description Start of the first bucket (inclusive)
+             */
+            from: string;
+            /** @enum {string} */
+            range: "24h" | "7d" | "14d" | "30d";
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive); the last bucket is the current one
+             */
+            to: string;
+        };
+        RunsTimeseriesInput: {
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            buckets: {
+                /** @description Still queued, running or waiting */
+                active: number;
+                cancelled: number;
+                failed: number;
+                /** Format: date-time */
+                start: string;
+                succeeded: number;
+                total: number;
+            }[];
+            /**
+             * Format: date-time
+             * @description Start of the first bucket (inclusive)
+             */
+            from: string;
+            /** @enum {string} */
+            range: "24h" | "7d" | "14d" | "30d";
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive); the last bucket is the current one
+             */
+            to: string;
         };
         Session: {
             /** Format: date-time */
