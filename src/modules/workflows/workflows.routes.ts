@@ -214,7 +214,7 @@ export const workflowsRoutes =
         schema: {
           tags,
           summary: 'List workflows',
-          querystring: z.object({ limit: limitParam, cursor: cursorParam }),
+          querystring: z.object({ limit: limitParam, cursor: cursorParam.optional() }),
           response: {
             200: z.object({ data: z.array(WorkflowSchema), nextCursor: z.string().nullable() }),
             ...problems(400),

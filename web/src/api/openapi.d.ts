@@ -5582,8 +5582,8 @@ export interface paths {
         /** List workflows */
         get: {
             parameters: {
-                query: {
-                    cursor: string;
+                query?: {
+                    cursor?: string;
                     limit?: number;
                 };
                 header?: never;
