@@ -34,7 +34,7 @@ describe('dashboard serving', () => {
   });
 
   it('answers a browser at / and at deep links with the app, under its own content policy', async () => {
-    for (const url of ['/', '/runs/run_123', '/workflows/wf_1?tab=versions', '/settings/members']) {
+    for (const url of ['/', '/runs/run_123', '/workflows/wf_1?tab=versions', '/settings/members', '/health']) {
       const res = await built.app.inject({ url, headers: HTML });
       assert.equal(res.statusCode, 200, url);
       assert.match(String(res.headers['content-type']), /^text\/html/);

@@ -27,6 +27,9 @@ const SERVER_PREFIXES = [
   '/assets/',
 ];
 
+/** Bare paths the app has a page at although server routes live below them (/health/live…). */
+const APP_PAGES = new Set(['/health']);
+
 /**
  * The page's policy: only our own scripts (no inline script, no eval); inline styles are allowed
  * because React Flow positions nodes with style attributes; API calls to this origin only.
@@ -83,6 +86,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       if (!String(req.headers.accept ?? '').includes('text/html')) return false;
       const p = req.url.split('?')[0] ?? '/';
+      if (APP_PAGES.has(p)) return true;
       return !SERVER_PREFIXES.some((prefix) => p === prefix.replace(/\/$/, '') || p.startsWith(prefix));
     },
     async sendIndex(reply) {
