@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { problems } from '../../../platform/http/openapi.ts';
 import { clientInfo, getRequestContext } from '../../../platform/http/request-context.ts';
 import { assertOperator } from '../organization.service.ts';
+import { redirectWithError, redirectWithSession, wantsBrowserRedirect } from './browser-callback.ts';
 import { createProvider, deleteProvider, listLoginProviders, listProviders } from './providers.service.ts';
 import type { SsoDeps } from './sso.deps.ts';
 import {
@@ -80,19 +81,25 @@ export const publicSsoRoutes =
     app.get(
       '/auth/sso/:id/callback',
       {
+        // A browser with a bad link is sent to the login page rather than shown a JSON problem.
+        attachValidation: true,
         schema: {
           tags,
           summary: 'Where the provider sends the browser back: finishes the sign-in',
           description:
-            'Answers JSON — the same session as POST /auth/login (or `mfaRequired`), plus `redirectTo` from /start — ' +
-            'since there is no dashboard yet to hand the session to. Each state works once.',
+            'A browser navigation (`Accept` includes `text/html`) gets the session as cookies (as with ' +
+            '`X-Session-Transport: cookie`) and a 302 to `redirectTo` from /start (default `/`); when the account ' +
+            'has MFA on, a 302 to `/login?next=…#mfaToken=…`; on any error, a 302 to `/login?ssoError=<CODE>`. ' +
+            'Other clients get JSON: the same session as POST /auth/login (or `mfaRequired`), plus `redirectTo`. ' +
+            'Each state works once.',
           security: [],
           params: ProviderParams,
           querystring: CallbackQuery,
-          response: { 200: SsoLoginResultSchema, ...problems(400, 404, 409, 503) },
+          response: { 200: SsoLoginResultSchema, 302: z.undefined(), ...problems(400, 404, 409, 503) },
         },
       },
       async (req, reply) => {
+        const browser = wantsBrowserRedirect(req);
         const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
         // The state cookie has done its job whatever the outcome: clear it.
         reply.header(
@@ -101,11 +108,18 @@ export const publicSsoRoutes =
         );
         reply.header('cache-control', 'no-store');
         reply.header('referrer-policy', 'no-referrer');
-        return completeSso(
-          deps,
-          { providerId: req.params.id, rawQuery, state: req.query.state, cookieState: readCookie(req, STATE_COOKIE) },
-          clientInfo(req),
-        );
+        try {
+          if (req.validationError) throw req.validationError;
+          const result = await completeSso(
+            deps,
+            { providerId: req.params.id, rawQuery, state: req.query.state, cookieState: readCookie(req, STATE_COOKIE) },
+            clientInfo(req),
+          );
+          return browser ? redirectWithSession(reply, result, deps.config.refreshTokenTtlSeconds) : result;
+        } catch (err) {
+          if (browser) return redirectWithError(req, reply, err);
+          throw err;
+        }
       },
     );
   };

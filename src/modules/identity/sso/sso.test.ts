@@ -4,7 +4,8 @@ import { after, before, it } from 'node:test';
 import { and, eq, sql } from 'drizzle-orm';
 import { createTestApp, describeEachBackend, type TestApp } from '../../../../test/support/app.ts';
 import { auditLogs } from '../../audit/audit.table.ts';
-import { identityProviders, memberships, userIdentities, users } from '../identity.table.ts';
+import { hashToken } from '../../../platform/crypto/index.ts';
+import { identityProviders, memberships, ssoStates, userIdentities, users } from '../identity.table.ts';
 import { followUntil, startGithubServer, startOidcProvider, type TestIdp } from './test-idp.ts';
 
 const strong = () => `correct horse ${randomBytes(6).toString('hex')} battery`;
@@ -70,6 +71,21 @@ describeEachBackend('single sign-on', (getDb) => {
   async function callback(cb: { path: string; cookie: string }, app = t) {
     return app.app.inject({ method: 'GET', url: cb.path, headers: { cookie: cb.cookie } });
   }
+
+  /** What a browser navigating back from the provider sends. */
+  const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+  async function browserCallback(cb: { path: string; cookie: string }) {
+    return t.app.inject({ method: 'GET', url: cb.path, headers: { cookie: cb.cookie, accept: BROWSER_ACCEPT } });
+  }
+  const setCookies = (res: { headers: Record<string, unknown> }) => {
+    const raw = res.headers['set-cookie'];
+    return (Array.isArray(raw) ? raw : raw ? [raw] : []).map(String);
+  };
+  const cookieValue = (list: string[], name: string) =>
+    list
+      .find((c) => c.startsWith(`${name}=`))
+      ?.split(';')[0]
+      ?.slice(name.length + 1) ?? '';
 
   function idpAccount(verified = true) {
     const sub = uniq('sub');
@@ -212,6 +228,75 @@ describeEachBackend('single sign-on', (getDb) => {
     const noCookie = await callback({ path: fresh.path, cookie: '' });
     assert.equal(noCookie.statusCode, 400);
     assert.equal(noCookie.json().code, 'SSO_STATE_MISMATCH');
+  });
+
+  it('hands a browser the session as cookies and redirects it to redirectTo', async () => {
+    const res = await browserCallback(await toCallback(providerId, idpAccount()));
+    assert.equal(res.statusCode, 302, res.body);
+    assert.equal(res.headers.location, '/welcome');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const cookies = setCookies(res);
+    assert.ok(cookies.some((c) => c.startsWith('switchyard_sso_state=;') && c.includes('Max-Age=0')));
+    const refresh = cookies.find((c) => c.startsWith('sy_refresh='));
+    assert.ok(refresh?.includes('HttpOnly') && refresh.includes('SameSite=Strict') && refresh.includes('Secure'));
+    assert.ok(!res.body.includes('accessToken'));
+    // The dashboard's bootstrap: renew from the cookie with the double-submit CSRF header.
+    const csrf = decodeURIComponent(cookieValue(cookies, 'sy_csrf'));
+    const renewed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      headers: {
+        'x-session-transport': 'cookie',
+        'x-csrf-token': csrf,
+        cookie: `sy_refresh=${cookieValue(cookies, 'sy_refresh')}; sy_csrf=${cookieValue(cookies, 'sy_csrf')}`,
+      },
+      payload: {},
+    });
+    assert.equal(renewed.statusCode, 200, renewed.body);
+    const { accessToken } = renewed.json() as { accessToken: string };
+    assert.equal((await inject('GET', '/api/v1/auth/me', accessToken)).statusCode, 200);
+  });
+
+  it('sends a browser that owes its second factor to the login page, the MFA token in the fragment', async () => {
+    const sub = idpAccount();
+    const first = await callback(await toCallback(providerId, sub));
+    const userId = (first.json() as { user: { id: string } }).user.id;
+    await getDb().handle.db.update(users).set({ mfaEnabledAt: new Date() }).where(eq(users.id, userId));
+    const res = await browserCallback(await toCallback(providerId, sub));
+    assert.equal(res.statusCode, 302, res.body);
+    assert.match(String(res.headers.location), /^\/login\?next=%2Fwelcome#mfaToken=mfa_[\w-]+$/);
+    assert.ok(!setCookies(res).some((c) => c.startsWith('sy_refresh=')));
+  });
+
+  it('sends a browser to the login page with the error code, and keeps problems for API clients', async () => {
+    const cb = await toCallback(providerId, idpAccount());
+    assert.equal((await browserCallback(cb)).statusCode, 302);
+    const replay = await browserCallback(cb);
+    assert.equal(replay.statusCode, 302);
+    assert.equal(replay.headers.location, '/login?ssoError=SSO_STATE_INVALID');
+    assert.ok(!setCookies(replay).some((c) => c.startsWith('sy_refresh=')));
+
+    const noState = await browserCallback({ path: `/api/v1/auth/sso/${providerId}/callback?code=x`, cookie: '' });
+    assert.equal(noState.headers.location, '/login?ssoError=VALIDATION_FAILED');
+    const unverified = await browserCallback(await toCallback(providerId, idpAccount(false)));
+    assert.equal(unverified.headers.location, '/login?ssoError=SSO_EMAIL_NOT_VERIFIED');
+
+    const api = await callback({ path: `/api/v1/auth/sso/${providerId}/callback?code=x`, cookie: '' });
+    assert.equal(api.statusCode, 400);
+    assert.equal(api.json().code, 'VALIDATION_FAILED');
+  });
+
+  it('never redirects a browser off this server, even with a stored redirectTo that is not a local path', async () => {
+    for (const evil of ['//evil.example', 'https://evil.example/', '/\\evil.example', '/ok\nSet-Cookie: x=y']) {
+      const cb = await toCallback(providerId, idpAccount());
+      await getDb()
+        .handle.db.update(ssoStates)
+        .set({ redirectTo: evil })
+        .where(eq(ssoStates.stateHash, hashToken(cb.state)));
+      const res = await browserCallback(cb);
+      assert.equal(res.statusCode, 302, evil);
+      assert.equal(res.headers.location, '/', evil);
+    }
   });
 
   it('refuses an ID token whose nonce is not the one this sign-in sent', async () => {
