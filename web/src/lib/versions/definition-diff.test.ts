@@ -64,6 +64,11 @@ describe('summarizeChanges', () => {
     assert.deepEqual(describeChanges(c), ['Trigger changed', '1 edge added', 'Settings changed']);
   });
 
+  it('tells a moved node apart from a changed step', () => {
+    const moved = { ...v1, layout: { steps: { double: { x: 1, y: 2 } } } };
+    assert.deepEqual(describeChanges(summarizeChanges(v1, moved)), ['Layout (node positions) changed']);
+  });
+
   it('reads malformed definitions without throwing', () => {
     const c = summarizeChanges(null, { steps: [{ id: 'a' }, 'junk', { noId: true }] });
     assert.deepEqual(c.stepsAdded, ['a']);

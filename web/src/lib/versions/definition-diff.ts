@@ -23,6 +23,8 @@ export interface DefinitionChanges {
   edgesRemoved: number;
   triggerChanged: boolean;
   settingsChanged: boolean;
+  /** The editor's node positions (`definition.layout`), which the engine ignores. */
+  layoutChanged: boolean;
   /** True when the two definitions are the same JSON (whatever the key order). */
   identical: boolean;
 }
@@ -92,6 +94,7 @@ export function summarizeChanges(before: unknown, after: unknown): DefinitionCha
     edgesRemoved: missingCount(oldEdges, newEdges),
     triggerChanged: canonicalJson(field(before, 'trigger')) !== canonicalJson(field(after, 'trigger')),
     settingsChanged: canonicalJson(field(before, 'settings')) !== canonicalJson(field(after, 'settings')),
+    layoutChanged: canonicalJson(field(before, 'layout')) !== canonicalJson(field(after, 'layout')),
     identical: canonicalJson(before) === canonicalJson(after),
   };
 }
@@ -115,7 +118,8 @@ export function describeChanges(c: DefinitionChanges): string[] {
   if (c.edgesAdded) out.push(`${plural(c.edgesAdded, 'edge')} added`);
   if (c.edgesRemoved) out.push(`${plural(c.edgesRemoved, 'edge')} removed`);
   if (c.settingsChanged) out.push('Settings changed');
-  // Only key order or whitespace-free details the summary does not name (e.g. unknown fields).
+  if (c.layoutChanged) out.push('Layout (node positions) changed');
+  // Differences in fields the summary does not name.
   if (out.length === 0) out.push('Other changes');
   return out;
 }
