@@ -93,7 +93,12 @@ export interface BrowserEnv {
   /** Runs `body` on a fresh context and page; screenshots and checks the page afterwards. */
   run(
     t: TestContext,
-    options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' },
+    options: {
+      /** The screenshots' file-name stem (default: the test's name). */
+      name?: string;
+      viewport?: { width: number; height: number };
+      colorScheme?: 'light' | 'dark';
+    },
     body: (s: PageSession) => Promise<void>,
   ): Promise<void>;
   close(): Promise<void>;
@@ -187,7 +192,7 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
       const problems: Problems = { consoleErrors: [], pageErrors: [], failedRequests: [] };
       const expected: RegExp[] = [];
       watch(page, problems, expected);
-      const name = slug(t.name);
+      const name = slug(options.name ?? t.name);
       const shot = async (label: string) => {
         const file = path.join(SCREENSHOT_DIR, `${name}${label ? `-${slug(label)}` : ''}.png`);
         await page.screenshot({ path: file, fullPage: true });
