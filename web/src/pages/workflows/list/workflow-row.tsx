@@ -18,7 +18,7 @@ type Workflow = Schemas['Workflow'];
 
 /** The columns of a row on a wide screen; the header in the list uses the same template. */
 export const ROW_GRID =
-  'md:grid md:grid-cols-[minmax(0,2.4fr)_7rem_6.5rem_4rem_minmax(0,1.3fr)_8rem_9.5rem] md:items-center md:gap-3';
+  'md:grid md:grid-cols-[minmax(0,2fr)_6.5rem_5.5rem_4rem_11.5rem_7.5rem_9.5rem] md:items-center md:gap-3';
 
 function LastRun({ workflowId }: { workflowId: string }) {
   // One small request per row: the list API has no last-run column, and limit=1 on the runs
@@ -35,7 +35,7 @@ function LastRun({ workflowId }: { workflowId: string }) {
   return (
     <Link
       to={`/runs/${run.id}`}
-      className="inline-flex items-center gap-2 rounded hover:underline"
+      className="inline-flex items-center gap-2 rounded whitespace-nowrap hover:underline"
       title={formatDateTime(run.createdAt)}
     >
       <StatusBadge status={run.status} />
@@ -103,13 +103,13 @@ export function WorkflowRow({ workflow: w, canWrite }: { workflow: Workflow; can
   return (
     <li
       data-testid={`workflow-row-${w.id}`}
-      className={`${ROW_GRID} relative flex flex-col gap-2 px-4 py-3 hover:bg-slate-50 dark:hover:bg-slate-800/50`}
+      className={`${ROW_GRID} relative flex flex-wrap items-center gap-x-4 gap-y-1.5 px-4 py-3 hover:bg-slate-50 dark:hover:bg-slate-800/50`}
       onClick={(e) => {
         // The whole row opens the editor for mouse users; links and buttons inside keep their own.
         if (!(e.target as HTMLElement).closest('a,button,dialog')) navigate(`/workflows/${w.id}`);
       }}
     >
-      <div className="min-w-0">
+      <div className="min-w-0 basis-full md:basis-auto">
         <Link
           to={`/workflows/${w.id}`}
           className="block truncate font-medium text-indigo-700 hover:underline dark:text-indigo-300"
@@ -142,11 +142,11 @@ export function WorkflowRow({ workflow: w, canWrite }: { workflow: Workflow; can
         <Label>Last run</Label>
         <LastRun workflowId={w.id} />
       </div>
-      <div className="text-xs text-slate-500 dark:text-slate-400" title={formatDateTime(w.updatedAt)}>
+      <div className="text-xs whitespace-nowrap text-slate-500 dark:text-slate-400" title={formatDateTime(w.updatedAt)}>
         <Label>Updated</Label>
         {formatRelative(w.updatedAt)}
       </div>
-      <div className="flex items-center gap-1 md:justify-end">
+      <div className="flex basis-full items-center gap-1 md:basis-auto md:justify-end">
         {canWrite && (
           <Button size="sm" busy={toggle.isPending} onClick={() => toggle.mutate()}>
             {w.active ? 'Deactivate' : 'Activate'}
