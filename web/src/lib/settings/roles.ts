@@ -68,3 +68,7 @@ export function groupScopes(scopes: readonly string[]): { group: string; scopes:
 
 /** The read-only subset of some scopes: a sensible default for a new key. */
 export const readScopes = (scopes: readonly string[]): string[] => scopes.filter((s) => s.endsWith(':read'));
+
+/** The badge colour of a role, the same on every settings page. */
+export const roleTone = (role: string): 'violet' | 'blue' | 'gray' =>
+  role === 'owner' ? 'violet' : role === 'admin' ? 'blue' : 'gray';

@@ -11,6 +11,7 @@ import {
   writeAuditFilters,
 } from './audit-filters.ts';
 import { describeUserAgent, recoveryCodesText, svgDataUrl } from './display.ts';
+import { proofFieldErrors } from './proof-errors.ts';
 import { assignableRoles, canManageMember, groupScopes, readScopes, scopesFor } from './roles.ts';
 import { fromDraft, settingControl, settingGroup, settingLabel, toDraft } from './setting-field.ts';
 
@@ -166,5 +167,39 @@ describe('display', () => {
     const text = recoveryCodesText(['aaaa-bbbb-cccc'], 'ada@example.com', new Date('2026-01-01T00:00:00Z'));
     assert.match(text, /^Switchyard recovery codes for ada@example.com\n/);
     assert.match(text, /\naaaa-bbbb-cccc\n$/);
+  });
+});
+
+describe('proofFieldErrors', () => {
+  const err = (
+    code: string,
+    extra: Record<string, unknown> = {},
+    issues: { path: string; message: string }[] = [],
+  ) => ({
+    code,
+    message: 'The password is wrong.',
+    issues,
+    problem: extra,
+  });
+  it('places a refused password or code by the problem’s reason', () => {
+    const f = { password: 'password', code: 'code' };
+    assert.deepEqual(proofFieldErrors(err('MFA_VERIFICATION_FAILED', { reason: 'password' }), f), {
+      fields: { password: 'The password is wrong.' },
+      unplaced: false,
+    });
+    assert.deepEqual(Object.keys(proofFieldErrors(err('MFA_VERIFICATION_FAILED', { reason: 'code' }), f).fields), [
+      'code',
+    ]);
+  });
+
+  it('maps validation issues and a wrong current password; leaves the rest unplaced', () => {
+    const r = proofFieldErrors(err('VALIDATION_FAILED', {}, [{ path: 'body.newPassword', message: 'Too short' }]), {
+      password: 'currentPassword',
+    });
+    assert.deepEqual(r.fields, { newPassword: 'Too short' });
+    assert.deepEqual(proofFieldErrors(err('AUTH_INVALID_CREDENTIALS'), { password: 'currentPassword' }).fields, {
+      currentPassword: 'The password is wrong.',
+    });
+    assert.equal(proofFieldErrors(err('MFA_TOO_MANY_ATTEMPTS'), { code: 'code' }).unplaced, true);
   });
 });
