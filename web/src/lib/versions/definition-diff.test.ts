@@ -5,6 +5,7 @@ import {
   describeChanges,
   diffTextLines,
   foldUnchanged,
+  prettyDefinition,
   prettyJson,
   summarizeChanges,
 } from './definition-diff.ts';
@@ -85,6 +86,27 @@ describe('summarizeChanges', () => {
 describe('canonicalJson', () => {
   it('sorts keys at every level but keeps array order', () => {
     assert.equal(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }, 3] }), '{"a":[{"c":2,"d":1},3],"b":1}');
+  });
+});
+
+describe('prettyDefinition', () => {
+  it('writes keys in reading order whatever order the database kept', () => {
+    const stored = {
+      edges: [{ to: 'b', from: 'a' }],
+      steps: [{ config: {}, id: 'a', type: 't', zeta: 1, alpha: 2 }],
+      trigger: { type: 'manual' },
+    };
+    const text = prettyDefinition(stored);
+    assert.deepEqual(JSON.parse(text), stored);
+    assert.deepEqual(Object.keys(JSON.parse(text) as object), ['trigger', 'steps', 'edges']);
+    assert.ok(text.indexOf('"from"') < text.indexOf('"to"'));
+    assert.deepEqual(Object.keys((JSON.parse(text) as { steps: object[] }).steps[0] ?? {}), [
+      'id',
+      'type',
+      'config',
+      'alpha',
+      'zeta',
+    ]);
   });
 });
 

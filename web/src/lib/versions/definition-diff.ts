@@ -137,6 +137,47 @@ export type DiffRow = DiffLine | { kind: 'gap'; hidden: number };
 
 export const prettyJson = (value: unknown): string => JSON.stringify(value ?? null, null, 2);
 
+// PostgreSQL's jsonb stores keys in its own order (shortest first), so a definition comes back
+// as {"edges", "steps", "trigger"} with "to" before "from". People read and diff it in the order
+// the docs write it; other keys follow alphabetically.
+const KEY_ORDER = [
+  'trigger',
+  'steps',
+  'edges',
+  'settings',
+  'layout',
+  'id',
+  'type',
+  'name',
+  'from',
+  'to',
+  'when',
+  'config',
+  'retry',
+  'timeoutMs',
+  'disabled',
+];
+const rank = (k: string) => {
+  const i = KEY_ORDER.indexOf(k);
+  return i === -1 ? KEY_ORDER.length : i;
+};
+
+/** A definition as pretty JSON in reading order (trigger, steps, edges…; id, type, name, config…). */
+export function prettyDefinition(value: unknown): string {
+  return JSON.stringify(
+    value ?? null,
+    (_key, v: unknown) =>
+      isRecord(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+              .map((k) => [k, v[k]]),
+          )
+        : v,
+    2,
+  );
+}
+
 /** Line diff of two texts, one row per line, numbered on both sides. */
 export function diffTextLines(oldText: string, newText: string): DiffLine[] {
   const rows: DiffLine[] = [];

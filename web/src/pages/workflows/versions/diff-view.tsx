@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { cn } from '../../../lib/cn';
-import { type DiffRow, diffTextLines, foldUnchanged, prettyJson } from '../../../lib/versions/definition-diff';
+import { type DiffRow, diffTextLines, foldUnchanged, prettyDefinition } from '../../../lib/versions/definition-diff';
 
 const ROW_TONE = {
   added: 'bg-emerald-50 text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-200',
@@ -15,7 +15,7 @@ const SIGN = { added: '+', removed: '−', same: ' ' } as const;
  */
 export function DiffView({ before, after, labels }: { before: unknown; after: unknown; labels: [string, string] }) {
   const [showAll, setShowAll] = useState(false);
-  const rows = useMemo(() => diffTextLines(prettyJson(before), prettyJson(after)), [before, after]);
+  const rows = useMemo(() => diffTextLines(prettyDefinition(before), prettyDefinition(after)), [before, after]);
   const shown: DiffRow[] = useMemo(() => (showAll ? rows : foldUnchanged(rows, 3)), [rows, showAll]);
   const added = rows.filter((r) => r.kind === 'added').length;
   const removed = rows.filter((r) => r.kind === 'removed').length;

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { roleAtLeast, useMe } from '../../../api/session';
 import { formatDateTime, formatRelative } from '../../../lib/format';
+import { prettyDefinition } from '../../../lib/versions/definition-diff';
 import { Badge } from '../../../ui/badge';
 import { Button, LinkButton } from '../../../ui/button';
 import { EmptyState, ErrorState, Loading } from '../../../ui/feedback';
@@ -20,6 +21,12 @@ function num(v: string | null): number | undefined {
   return v && Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
+/** `user:usr_…` as the member's name when known; other actors (API keys, system) as recorded. */
+function author(createdBy: string, names: Map<string, string> | undefined): string {
+  const userId = createdBy.replace(/^user:/, '');
+  return names?.get(userId) ?? createdBy;
+}
+
 function VersionJson({ workflowId, version }: { workflowId: string; version: number }) {
   const q = useVersion(workflowId, version);
   return (
@@ -29,7 +36,10 @@ function VersionJson({ workflowId, version }: { workflowId: string; version: num
       ) : q.isError ? (
         <ErrorState error={q.error} onRetry={() => q.refetch()} />
       ) : (
-        <JsonView value={q.data.definition} label={`Version ${version} · ${formatDateTime(q.data.createdAt)}`} />
+        <JsonView
+          value={JSON.parse(prettyDefinition(q.data.definition))}
+          label={`Version ${version} · ${formatDateTime(q.data.createdAt)}`}
+        />
       )}
     </Card>
   );
@@ -66,15 +76,15 @@ export default function WorkflowVersions() {
   return (
     <div>
       <PageHeader
-        title={
+        title={w.name}
+        description={
           <>
-            <Link to="/workflows" className="text-slate-500 hover:underline dark:text-slate-400">
-              Workflows
+            <Link to="/workflows" className="text-indigo-700 hover:underline dark:text-indigo-300">
+              ← All workflows
             </Link>{' '}
-            / {w.name}
+            · Version history, current version {w.version}. Every save is a new, immutable version.
           </>
         }
-        description={`Version history · current version ${w.version}. Every save is a new, immutable version.`}
         actions={
           <LinkButton to={`/workflows/${id}`} variant="primary">
             <Pencil aria-hidden="true" className="size-4" /> Open in editor
@@ -110,7 +120,7 @@ export default function WorkflowVersions() {
                       </span>
                     </div>
                     <p className="truncate text-xs text-slate-500 dark:text-slate-400">
-                      by {names.data?.get(v.createdBy) ?? v.createdBy}
+                      by {author(v.createdBy, names.data)}
                     </p>
                     <div className="mt-1.5 flex flex-wrap gap-1">
                       <Button
