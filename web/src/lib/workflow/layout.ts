@@ -1,8 +1,8 @@
 import type { Position, WorkflowDef } from './definition';
 
 /** Spacing of the automatic layout, in canvas pixels. */
-export const LAYER_GAP = 280;
-export const ROW_GAP = 130;
+export const LAYER_GAP = 250;
+export const ROW_GAP = 120;
 
 /**
  * A layered left → right layout for definitions without saved positions: the trigger in column

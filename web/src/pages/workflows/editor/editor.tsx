@@ -1,0 +1,361 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ReactFlowProvider } from '@xyflow/react';
+import { PanelLeftClose, PanelLeftOpen, Trash2 } from 'lucide-react';
+import { cn } from '../../../lib/cn';
+import { useEffect, useMemo, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { api, ApiError, call, type Schemas } from '../../../api/client';
+import type { StepKind, WorkflowDef } from '../../../lib/workflow/definition';
+import { isStepNode, TRIGGER_NODE_ID } from '../../../lib/workflow/graph';
+import { problemsByNode, problemTarget, WORKFLOW_KEY, type Problem } from '../../../lib/workflow/problems';
+import { upstreamSteps } from '../../../lib/workflow/references';
+import { latestAttempts, TERMINAL_RUN_STATUSES } from '../../../lib/workflow/run-state';
+import { Button } from '../../../ui/button';
+import { Dialog } from '../../../ui/dialog';
+import { Notice } from '../../../ui/feedback';
+import { Field, Textarea } from '../../../ui/form';
+import { JsonView } from '../../../ui/json-view';
+import { useToast } from '../../../ui/toast';
+import { Canvas } from './canvas';
+import { EditorViewContext, type EditorView } from './editor-context';
+import { LeaveGuard } from './leave-guard';
+import { Palette } from './palette';
+import { ProblemsPanel } from './problems-panel';
+import { SettingsPanel } from './settings-panel';
+import { StepPanel } from './step-panel';
+import { TestRunPanel } from './test-run-panel';
+import { Toolbar } from './toolbar';
+import { TriggerPanel } from './trigger-panel';
+import { useGraph } from './use-graph';
+import { useValidation } from './use-validation';
+
+type Workflow = Schemas['WorkflowWithDefinition'];
+
+export function Editor(props: {
+  workflow: Workflow | undefined;
+  initial: WorkflowDef;
+  kinds: StepKind[];
+  canEdit: boolean;
+}) {
+  return (
+    <ReactFlowProvider>
+      <EditorInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function saveErrorText(e: unknown): string {
+  if (e instanceof ApiError && e.code === 'WORKFLOW_VERSION_CONFLICT')
+    return 'Someone else saved this workflow while you were editing. Copy anything you need from "Raw JSON", then reload the page to see their version.';
+  if (e instanceof ApiError && e.code === 'WORKFLOW_INVALID')
+    return 'The workflow has errors and was not saved. Fix the ones listed under Problems (red rings on the canvas).';
+  return e instanceof Error ? e.message : String(e);
+}
+
+function EditorInner({ workflow, initial, kinds, canEdit }: Parameters<typeof Editor>[0]) {
+  const qc = useQueryClient();
+  const toast = useToast();
+  const navigate = useNavigate();
+  const kindMap = useMemo(() => new Map(kinds.map((k) => [k.type, k])), [kinds]);
+  const g = useGraph(initial, kindMap);
+  const [name, setName] = useState(workflow?.name ?? 'Untitled workflow');
+  const [description, setDescription] = useState(workflow?.description ?? '');
+  // The version this editor's changes are based on: only our own saves move it, so a save by
+  // someone else in the meantime is a conflict (409), never silently overwritten.
+  const [baseVersion, setBaseVersion] = useState(workflow?.version);
+  const [saved, setSaved] = useState(() => ({ json: JSON.stringify(g.definition), name, description }));
+  const defJson = JSON.stringify(g.definition);
+  const dirty = defJson !== saved.json || name !== saved.name || description !== saved.description;
+  const [side, setSide] = useState<'inspect' | 'test'>('inspect');
+  const [runId, setRunId] = useState<string>();
+  const [outputOf, setOutputOf] = useState<string>();
+  const [leaving, setLeaving] = useState(false);
+  // Open for a new workflow and on wide screens; otherwise the canvas gets the room.
+  const [paletteOpen, setPaletteOpen] = useState(() => !workflow || window.innerWidth >= 1536);
+
+  const validation = useValidation(g.definition);
+  const problems = validation.problems;
+  const errors = problems.filter((p) => p.severity === 'error').length;
+
+  const run = useQuery({
+    queryKey: ['runs', runId],
+    queryFn: () => call(api.GET('/api/v1/runs/{id}', { params: { path: { id: runId ?? '' } } })),
+    enabled: !!runId,
+    refetchInterval: (q) => (q.state.data && TERMINAL_RUN_STATUSES.has(q.state.data.status) ? false : 1000),
+  });
+  const attempts = useMemo(() => latestAttempts(run.data?.attempts ?? []), [run.data]);
+
+  const save = useMutation({
+    mutationFn: async () => {
+      const definition = g.definition;
+      if (!workflow) return call(api.POST('/api/v1/workflows', { body: { name, description, definition } }));
+      return call(
+        api.PATCH('/api/v1/workflows/{id}', {
+          params: { path: { id: workflow.id } },
+          body: { name, description, version: baseVersion, ...(defJson !== saved.json ? { definition } : {}) },
+        }),
+      );
+    },
+    onSuccess: (w) => {
+      setSaved({ json: defJson, name, description });
+      setBaseVersion(w.version);
+      qc.setQueryData(['workflows', w.id], w);
+      void qc.invalidateQueries({ queryKey: ['workflows'], exact: false, refetchType: 'none' });
+      toast(workflow ? `Saved as version ${w.version}.` : 'Workflow created.', 'success');
+      if (!workflow) void navigate(`/workflows/${w.id}`, { replace: true, state: { created: true } });
+    },
+  });
+
+  const activate = useMutation({
+    mutationFn: (on: boolean) =>
+      call(
+        api.POST(on ? '/api/v1/workflows/{id}/activate' : '/api/v1/workflows/{id}/deactivate', {
+          params: { path: { id: workflow?.id ?? '' } },
+        }),
+      ),
+    onSuccess: (w) => {
+      qc.setQueryData(['workflows', w.id], w);
+      toast(w.active ? 'Activated: the trigger now starts runs.' : 'Deactivated.', 'success');
+    },
+    onError: (e) => toast(e instanceof Error ? e.message : String(e), 'danger'),
+  });
+
+  // Ctrl/Cmd+S saves.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === 's') {
+        e.preventDefault();
+        if (canEdit && (dirty || !workflow) && !save.isPending) save.mutate();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [canEdit, dirty, workflow, save]);
+
+  const byNode = useMemo(() => problemsByNode(problems, g.definition), [problems, g.definition]);
+  const view: EditorView = useMemo(() => {
+    const plainOut = new Set<string>();
+    const usedLabels = new Map<string, string[]>();
+    for (const e of g.stepEdges) {
+      if (e.sourceHandle) usedLabels.set(e.source, [...(usedLabels.get(e.source) ?? []), e.sourceHandle]);
+      else plainOut.add(e.source);
+    }
+    return {
+      kinds: kindMap,
+      problems: byNode,
+      run: attempts,
+      plainOut,
+      usedLabels,
+      showOutput: setOutputOf,
+      readOnly: !canEdit,
+    };
+  }, [kindMap, byNode, attempts, g.stepEdges, canEdit]);
+
+  const selectedNode = g.rawNodes.find((n) => n.id === g.selected.node);
+  const focus = (id: string) => {
+    g.setSelected(id === WORKFLOW_KEY ? {} : { node: id });
+    setSide('inspect');
+  };
+  const stepIds = g.definition.steps.map((s) => s.id);
+  const nodeProblems = (id: string): Problem[] => byNode.get(id)?.list ?? [];
+
+  const outputAttempt = outputOf ? attempts.get(outputOf) : undefined;
+
+  return (
+    <EditorViewContext.Provider value={view}>
+      <LeaveGuard dirty={dirty && !save.isPending} open={leaving} setOpen={setLeaving} />
+      <Toolbar
+        name={name}
+        onName={setName}
+        workflow={
+          workflow ? { id: workflow.id, version: baseVersion ?? workflow.version, active: workflow.active } : undefined
+        }
+        dirty={dirty}
+        canEdit={canEdit}
+        saving={save.isPending}
+        onSave={() => save.mutate()}
+        activating={activate.isPending}
+        onActivate={() => workflow && activate.mutate(!workflow.active)}
+        onTestRun={() => setSide('test')}
+        errors={errors}
+      />
+      {save.error && (
+        <Notice tone="danger" className="mb-3">
+          {saveErrorText(save.error)}
+        </Notice>
+      )}
+      <div
+        className={cn(
+          'grid gap-3',
+          canEdit && paletteOpen
+            ? 'lg:grid-cols-[11.5rem_minmax(0,1fr)_20rem] xl:grid-cols-[12.5rem_minmax(0,1fr)_23rem]'
+            : 'lg:grid-cols-[minmax(0,1fr)_20rem] xl:grid-cols-[minmax(0,1fr)_23rem]',
+        )}
+      >
+        {canEdit && paletteOpen && (
+          <div className="rounded-lg border border-slate-200 bg-white p-2 lg:max-h-[calc(100vh-10rem)] lg:overflow-auto dark:border-slate-800 dark:bg-slate-900">
+            <Palette kinds={kinds} onAdd={(t) => g.addStep(t)} />
+          </div>
+        )}
+        <div className="relative min-w-0">
+          {canEdit && (
+            <Button
+              size="sm"
+              className="absolute top-2 left-2 z-10"
+              icon={paletteOpen ? <PanelLeftClose className="size-3.5" /> : <PanelLeftOpen className="size-3.5" />}
+              aria-expanded={paletteOpen}
+              onClick={() => setPaletteOpen(!paletteOpen)}
+            >
+              {paletteOpen ? 'Hide steps' : 'Add steps'}
+            </Button>
+          )}
+          <div className="h-[55vh] min-h-[22rem] overflow-hidden rounded-lg border border-slate-200 bg-white lg:h-[calc(100vh-19rem)] dark:border-slate-800 dark:bg-slate-950">
+            <Canvas
+              nodes={g.nodes}
+              edges={g.edges}
+              onNodesChange={g.onNodesChange}
+              onEdgesChange={g.onEdgesChange}
+              onConnect={g.onConnect}
+              onDropKind={(t, at) => g.addStep(t, at)}
+              onSelect={(s) => {
+                g.setSelected(s);
+                setSide('inspect');
+              }}
+              readOnly={!canEdit}
+              empty={g.definition.steps.length === 0}
+            />
+          </div>
+          <div className="mt-3 rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+            <ProblemsPanel
+              problems={problems}
+              targetOf={(p) => problemTarget(p, g.definition)}
+              onFocus={focus}
+              checking={validation.checking}
+            />
+          </div>
+        </div>
+        <aside
+          aria-label="Inspector"
+          className="rounded-lg border border-slate-200 bg-white p-4 lg:max-h-[calc(100vh-10rem)] lg:overflow-auto dark:border-slate-800 dark:bg-slate-900"
+        >
+          <div
+            role="tablist"
+            aria-label="Side panel"
+            className="mb-4 flex gap-1 border-b border-slate-200 dark:border-slate-800"
+          >
+            {(['inspect', 'test'] as const).map((t) => (
+              <button
+                key={t}
+                role="tab"
+                type="button"
+                aria-selected={side === t}
+                onClick={() => setSide(t)}
+                className={
+                  side === t
+                    ? '-mb-px border-b-2 border-indigo-500 px-3 py-1.5 text-sm font-medium text-indigo-700 dark:text-indigo-300'
+                    : 'px-3 py-1.5 text-sm text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'
+                }
+              >
+                {t === 'inspect' ? 'Configure' : 'Test run'}
+              </button>
+            ))}
+          </div>
+          {side === 'test' ? (
+            <TestRunPanel
+              workflowId={workflow?.id}
+              version={baseVersion}
+              dirty={dirty}
+              run={
+                runId
+                  ? { runId, status: run.data?.status, output: run.data?.output, error: run.data?.error }
+                  : undefined
+              }
+              onStarted={setRunId}
+            />
+          ) : selectedNode && isStepNode(selectedNode) ? (
+            <StepPanel
+              key={selectedNode.id}
+              step={selectedNode.data.step}
+              kind={kindMap.get(selectedNode.data.step.type)}
+              refs={{
+                upstream: upstreamSteps(selectedNode.id, g.definition.edges),
+                trigger: g.definition.trigger.type,
+              }}
+              problems={nodeProblems(selectedNode.id)}
+              taken={new Set(stepIds)}
+              onChange={g.updateStep}
+              onRename={(to) => g.rename(selectedNode.id, to)}
+              onDelete={() => g.remove({ node: selectedNode.id })}
+              readOnly={!canEdit}
+            />
+          ) : selectedNode?.id === TRIGGER_NODE_ID ? (
+            <TriggerPanel
+              trigger={g.definition.trigger}
+              stepIds={stepIds}
+              onChange={g.updateTrigger}
+              problems={nodeProblems(TRIGGER_NODE_ID)}
+              saved={workflow}
+              readOnly={!canEdit}
+            />
+          ) : g.selected.edge ? (
+            <div className="space-y-3">
+              <h2 className="text-base font-semibold">Connection</h2>
+              <p className="text-sm text-slate-600 dark:text-slate-300">
+                {g.selected.edge.replace('->', ' → ').replace(':', ' when ')}
+              </p>
+              {canEdit && (
+                <Button
+                  variant="danger"
+                  icon={<Trash2 className="size-4" />}
+                  onClick={() => g.remove({ edge: g.selected.edge })}
+                >
+                  Delete connection
+                </Button>
+              )}
+            </div>
+          ) : (
+            <div className="space-y-5">
+              <p className="text-sm text-slate-600 dark:text-slate-300">
+                Select a step or the trigger on the canvas to configure it. Steps run left to right along the
+                connections.
+              </p>
+              <Field label="Description" hint="What this workflow is for (optional).">
+                {(p) => (
+                  <Textarea
+                    {...p}
+                    className="font-sans text-sm"
+                    rows={2}
+                    maxLength={2000}
+                    readOnly={!canEdit}
+                    value={description}
+                    onChange={(e) => setDescription(e.target.value)}
+                  />
+                )}
+              </Field>
+              <SettingsPanel settings={g.settings} onChange={g.setSettings} readOnly={!canEdit} />
+            </div>
+          )}
+        </aside>
+      </div>
+      <Dialog
+        open={!!outputOf}
+        onClose={() => setOutputOf(undefined)}
+        title={`Step ${outputOf ?? ''}: ${outputAttempt?.status ?? ''}`}
+      >
+        {outputAttempt && (
+          <div className="space-y-3">
+            {outputAttempt.branch && (
+              <p className="text-sm">
+                Branch taken: <code>{outputAttempt.branch}</code>
+              </p>
+            )}
+            <JsonView label="Output" value={outputAttempt.output} />
+            {outputAttempt.error !== null && outputAttempt.error !== undefined && (
+              <JsonView label="Error" value={outputAttempt.error} />
+            )}
+          </div>
+        )}
+      </Dialog>
+    </EditorViewContext.Provider>
+  );
+}
