@@ -6,6 +6,7 @@ import { problems } from '../../platform/http/openapi.ts';
 import { getRequestContext } from '../../platform/http/request-context.ts';
 import { idPattern } from '../../platform/ids.ts';
 import { boundedJson, cursorParam, limitParam, repeatable, safeText } from '../../platform/validation.ts';
+import { runsStreamRoutes } from './runs-stream.routes.ts';
 import { getSigningKey } from './signing-keys.ts';
 import { validateDefinition } from './validate.ts';
 import {
@@ -525,6 +526,8 @@ export const workflowsRoutes =
       },
       async (req) => decideApproval(deps, getRequestContext(req), req.params.id, req.params.stepId, req.body),
     );
+    // Live progress of one run (server-sent events), in a file of its own.
+    await app.register(runsStreamRoutes(deps));
   };
 
 /**
