@@ -50,12 +50,16 @@ export function Card({
   );
 }
 
-/** A table that scrolls sideways on a phone instead of breaking the layout. */
+/**
+ * A table that scrolls sideways on a phone instead of breaking the layout. `relative` makes it the
+ * containing block of absolutely positioned cells' content (an `sr-only` header), which would
+ * otherwise sit at its unscrolled place and widen the whole page.
+ */
 export function Table({ children, className }: { children: ReactNode; className?: string }) {
   return (
     <div
       className={cn(
-        'overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900',
+        'relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900',
         className,
       )}
     >
