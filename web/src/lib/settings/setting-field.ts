@@ -86,8 +86,19 @@ export function fromDraft(draft: string, control: SettingControl): ParsedDraft {
   }
 }
 
+/** Labels for the keys the server has today; a key added later still gets one from its name. */
+const LABELS: Record<string, string> = {
+  'general.timezone': 'Time zone',
+  'retention.auditLogDays': 'Keep audit log entries (days)',
+  'retention.runDays': 'Keep finished runs (days)',
+  'retention.jobDays': 'Keep finished jobs (days)',
+  'ai.monthlyTokenLimit': 'Monthly token limit',
+};
+
 /** "ai.monthlyCostLimitUsd" → "Monthly cost limit (USD)", a label a person reads. */
 export function settingLabel(key: string): string {
+  const known = LABELS[key];
+  if (known) return known;
   const last = key.split('.').pop() ?? key;
   const words = last
     .replace(/Usd$/, '')

@@ -83,7 +83,8 @@ describe('setting controls', () => {
   it('names settings and their sections for people', () => {
     assert.equal(settingLabel('general.weekStartsOn'), 'Week starts on');
     assert.equal(settingLabel('ai.monthlyCostLimitUsd'), 'Monthly cost limit (USD)');
-    assert.equal(settingLabel('retention.auditLogDays'), 'Audit log days');
+    assert.equal(settingLabel('retention.auditLogDays'), 'Keep audit log entries (days)');
+    assert.equal(settingLabel('retention.newThingDays'), 'New thing days');
     assert.deepEqual(settingGroup('retention.runDays'), { id: 'retention', title: 'Data retention' });
     assert.deepEqual(settingGroup('x.y'), { id: 'x', title: 'X' });
   });

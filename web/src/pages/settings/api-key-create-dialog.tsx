@@ -89,13 +89,15 @@ export function ApiKeyCreateDialog({ open, onClose }: { open: boolean; onClose: 
             <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">
               Scopes <span className="font-normal text-slate-500">(up to your role, {me.tenant.role})</span>
             </legend>
-            <div className="grid gap-x-4 gap-y-1 sm:grid-cols-2">
+            <div className="divide-y divide-slate-100 rounded-md border border-slate-200 px-3 dark:divide-slate-800 dark:border-slate-800">
               {groupScopes(allowed).map((g) => (
-                <div key={g.group} className="flex flex-wrap gap-x-4">
+                <div key={g.group} className="flex flex-wrap items-center gap-x-4 gap-y-1 py-1.5">
+                  <span className="w-28 font-mono text-xs text-slate-500 dark:text-slate-400">{g.group}</span>
                   {g.scopes.map((s) => (
                     <Checkbox
                       key={s}
-                      label={<span className="font-mono text-xs">{s}</span>}
+                      aria-label={s}
+                      label={s.split(':')[1] ?? s}
                       checked={form.scopes.includes(s)}
                       onChange={(e) => toggle(s, e.target.checked)}
                     />

@@ -41,7 +41,7 @@ export function SessionsCard() {
       title="Where you are signed in"
       actions={
         others.length > 0 ? (
-          <Button size="sm" variant="danger" onClick={() => setConfirmOthers(true)}>
+          <Button size="sm" onClick={() => setConfirmOthers(true)}>
             Sign out other sessions
           </Button>
         ) : undefined
