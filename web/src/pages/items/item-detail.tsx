@@ -1,6 +1,10 @@
-import { PageHeader } from '../../ui/layout';
+// /items/new and /items/:id share this page: a create form, or the edit form of one item.
+import { useParams } from 'react-router';
+import { EditItem } from './edit-item';
+import { NewItem } from './new-item';
 
-// Placeholder until this page is built.
-export default function Page() {
-  return <PageHeader title="Item" description="This page is being built." />;
+export default function ItemDetailPage() {
+  const { id } = useParams();
+  // Keyed by id so opening another item starts from its own version, not the last one's form.
+  return id ? <EditItem key={id} id={id} /> : <NewItem />;
 }
