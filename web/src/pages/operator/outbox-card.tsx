@@ -20,7 +20,7 @@ const kindLabel = (kind: string) => KINDS.find((k) => k.value === kind)?.label.r
 
 function EmailText({ text }: { text: string }) {
   return (
-    <pre className="overflow-x-auto rounded-md bg-slate-50 p-3 font-sans text-sm whitespace-pre-wrap dark:bg-slate-950">
+    <pre className="rounded-md bg-slate-50 p-3 font-sans text-sm whitespace-pre-wrap [overflow-wrap:anywhere] dark:bg-slate-950">
       {splitLinks(text).map((part, i) =>
         part.kind === 'link' ? (
           <a
@@ -28,7 +28,7 @@ function EmailText({ text }: { text: string }) {
             href={part.href}
             target="_blank"
             rel="noreferrer"
-            className="break-all text-indigo-600 underline dark:text-indigo-400"
+            className="text-indigo-600 underline dark:text-indigo-400"
           >
             {part.href}
           </a>
@@ -113,7 +113,7 @@ export function OutboxCard() {
             <li key={m.id}>
               <details className="group">
                 <summary className="flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 text-sm hover:bg-slate-50 focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:outline-none dark:hover:bg-slate-800/50">
-                  <span className="min-w-0 flex-1 truncate font-medium">{m.subject}</span>
+                  <span className="w-full min-w-0 font-medium sm:w-auto sm:flex-1 sm:truncate">{m.subject}</span>
                   <Badge tone="blue">{kindLabel(m.kind)}</Badge>
                   <Badge tone={m.status === 'sent' ? 'green' : 'gray'}>{m.status}</Badge>
                   <span className="w-full truncate text-xs text-slate-500 sm:w-auto dark:text-slate-400">

@@ -25,6 +25,34 @@ function TenantStatus({ tenant }: { tenant: OperatorTenant }) {
 
 const limitText = (n: number | null) => (n === null ? 'no limit' : formatNumber(n));
 
+function TenantActions({
+  tenant: t,
+  onQuotas,
+  onStatus,
+}: {
+  tenant: OperatorTenant;
+  onQuotas: (t: OperatorTenant) => void;
+  onStatus: (t: OperatorTenant) => void;
+}) {
+  if (t.deleted) return null;
+  const verb = t.status === 'active' ? 'Suspend' : 'Resume';
+  return (
+    <div className="flex justify-start gap-2 sm:justify-end">
+      <Button size="sm" onClick={() => onQuotas(t)} aria-label={`Quotas of ${t.name}`}>
+        Quotas
+      </Button>
+      <Button
+        size="sm"
+        variant={t.status === 'active' ? 'danger' : 'secondary'}
+        onClick={() => onStatus(t)}
+        aria-label={`${verb} ${t.name}`}
+      >
+        {verb}
+      </Button>
+    </div>
+  );
+}
+
 export function TenantsCard({ currentTenantId }: { currentTenantId: string }) {
   const tenants = useInfiniteQuery({
     queryKey: ['operator', 'tenants'],
@@ -48,7 +76,40 @@ export function TenantsCard({ currentTenantId }: { currentTenantId: string }) {
         </EmptyState>
       ) : (
         <>
-          <Table>
+          <ul className="space-y-3 sm:hidden">
+            {rows.map((t) => (
+              <li key={t.id} className="rounded-md border border-slate-200 p-3 text-sm dark:border-slate-800">
+                <div className="flex items-start justify-between gap-2">
+                  <div className="min-w-0">
+                    <div className="font-medium">
+                      {t.name}
+                      {t.id === currentTenantId && (
+                        <Badge tone="blue" className="ml-2">
+                          current
+                        </Badge>
+                      )}
+                    </div>
+                    <div className="truncate font-mono text-xs text-slate-500 dark:text-slate-400">{t.id}</div>
+                  </div>
+                  <TenantStatus tenant={t} />
+                </div>
+                <dl className="mt-2 grid grid-cols-2 gap-1 text-xs text-slate-600 dark:text-slate-400">
+                  <dt>Members</dt>
+                  <dd className="tabular-nums">
+                    {formatNumber(t.members)} / {limitText(t.quotas.members)}
+                  </dd>
+                  <dt>Item quota</dt>
+                  <dd className="tabular-nums">{limitText(t.quotas.items)}</dd>
+                  <dt>Created</dt>
+                  <dd>{formatDateTime(t.createdAt)}</dd>
+                </dl>
+                <div className="mt-3">
+                  <TenantActions tenant={t} onQuotas={setQuotasFor} onStatus={setStatusFor} />
+                </div>
+              </li>
+            ))}
+          </ul>
+          <Table className="hidden sm:block">
             <thead>
               <tr>
                 <th>Tenant</th>
@@ -85,21 +146,7 @@ export function TenantsCard({ currentTenantId }: { currentTenantId: string }) {
                   <td className="whitespace-nowrap tabular-nums">{limitText(t.quotas.items)}</td>
                   <td className="whitespace-nowrap">{formatDateTime(t.createdAt)}</td>
                   <td>
-                    {!t.deleted && (
-                      <div className="flex justify-end gap-2">
-                        <Button size="sm" onClick={() => setQuotasFor(t)} aria-label={`Quotas of ${t.name}`}>
-                          Quotas
-                        </Button>
-                        <Button
-                          size="sm"
-                          variant={t.status === 'active' ? 'danger' : 'secondary'}
-                          onClick={() => setStatusFor(t)}
-                          aria-label={`${t.status === 'active' ? 'Suspend' : 'Resume'} ${t.name}`}
-                        >
-                          {t.status === 'active' ? 'Suspend' : 'Resume'}
-                        </Button>
-                      </div>
-                    )}
+                    <TenantActions tenant={t} onQuotas={setQuotasFor} onStatus={setStatusFor} />
                   </td>
                 </tr>
               ))}
