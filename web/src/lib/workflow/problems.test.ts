@@ -70,3 +70,32 @@ describe('validation display', () => {
     assert.deepEqual(branchLabels('custom.branching', {}, true), []);
   });
 });
+
+describe('reference warnings', () => {
+  it('warns when a step reads a step that does not lead to it', async () => {
+    const { referenceWarnings } = await import('./problems');
+    const { upstreamSteps } = await import('./references');
+    const d = {
+      steps: [
+        { id: 'a', type: 'transform', config: { expression: '1' } },
+        { id: 'b', type: 'transform', config: { expression: 'steps.a.output + steps.c.output + steps.zz.output' } },
+        {
+          id: 'c',
+          type: 'http',
+          config: { url: 'https://x/{{ steps.b.output }}', headers: { h: '{{ steps.a.output }}' } },
+        },
+      ],
+      edges: [{ from: 'a', to: 'b' }],
+    };
+    const ws = referenceWarnings(d, (id) => upstreamSteps(id, d.edges));
+    assert.deepEqual(
+      ws.map((w) => [w.stepId, w.path, w.severity]),
+      [
+        ['b', 'steps[1].config.expression', 'warning'],
+        ['c', 'steps[2].config.url', 'warning'],
+        ['c', 'steps[2].config.headers.h', 'warning'],
+      ],
+    );
+    assert.match(ws[0]?.message ?? '', /steps\.c/);
+  });
+});

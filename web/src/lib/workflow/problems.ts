@@ -68,3 +68,40 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
 export function pathInsideNode(path: string): string {
   return path.replace(/^steps\[\d+\]\.?/, '').replace(/^trigger\.?/, '') || '(the whole)';
 }
+
+/**
+ * REFERENCE_NOT_UPSTREAM warnings computed here: POST /workflows/validate lists warnings only
+ * alongside errors (a valid definition answers `problems: []`), yet a step reading a step that
+ * does not lead to it is the mistake an editor most wants to flag. A regex over config strings,
+ * so a `steps.x` inside a JSONata string literal is flagged too — rare, and only a warning.
+ */
+export function referenceWarnings(
+  def: Pick<WorkflowDef, 'steps' | 'edges'>,
+  upstreamOf: (id: string) => string[],
+): Problem[] {
+  const ids = new Set(def.steps.map((s) => s.id));
+  const out: Problem[] = [];
+  def.steps.forEach((step, i) => {
+    const up = new Set(upstreamOf(step.id));
+    const seen = new Set<string>();
+    const walk = (v: unknown, path: string) => {
+      if (typeof v === 'string') {
+        for (const m of v.matchAll(/\bsteps\s*\.\s*([A-Za-z][A-Za-z0-9_]*)/g)) {
+          const ref = m[1] ?? '';
+          if (!ids.has(ref) || up.has(ref) || seen.has(ref)) continue;
+          seen.add(ref);
+          out.push({
+            code: 'REFERENCE_NOT_UPSTREAM',
+            message: `reads steps.${ref}, which is not upstream of "${step.id}" and may not have run yet: connect ${ref} before it`,
+            path,
+            stepId: step.id,
+            severity: 'warning',
+          });
+        }
+      } else if (Array.isArray(v)) v.forEach((x, j) => walk(x, `${path}[${j}]`));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+    };
+    walk(step.config, `steps[${i}].config`);
+  });
+  return out;
+}

@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, ApiError, call, type Schemas } from '../../../api/client';
 import type { StepKind, WorkflowDef } from '../../../lib/workflow/definition';
+import { branchLabels } from '../../../lib/workflow/branches';
 import { isStepNode, TRIGGER_NODE_ID } from '../../../lib/workflow/graph';
 import { problemsByNode, problemTarget, WORKFLOW_KEY, type Problem } from '../../../lib/workflow/problems';
 import { upstreamSteps } from '../../../lib/workflow/references';
@@ -209,7 +210,7 @@ function EditorInner({ workflow, initial, kinds, canEdit }: Parameters<typeof Ed
               {paletteOpen ? 'Hide steps' : 'Add steps'}
             </Button>
           )}
-          <div className="h-[55vh] min-h-[22rem] overflow-hidden rounded-lg border border-slate-200 bg-white lg:h-[calc(100vh-19rem)] dark:border-slate-800 dark:bg-slate-950">
+          <div className="h-[50vh] min-h-[20rem] overflow-hidden rounded-lg border border-slate-200 bg-white lg:h-[calc(100vh-19rem)] dark:border-slate-800 dark:bg-slate-950">
             <Canvas
               nodes={g.nodes}
               edges={g.edges}
@@ -287,6 +288,19 @@ function EditorInner({ workflow, initial, kinds, canEdit }: Parameters<typeof Ed
               onRename={(to) => g.rename(selectedNode.id, to)}
               onDelete={() => g.remove({ node: selectedNode.id })}
               readOnly={!canEdit}
+              connections={{
+                incoming: g.stepEdges
+                  .filter((e) => e.target === selectedNode.id)
+                  .map((e) => ({ edgeId: e.id, from: e.source, when: e.sourceHandle ?? undefined })),
+                sources: g.definition.steps
+                  .filter((s) => s.id !== selectedNode.id)
+                  .map((s) => ({
+                    id: s.id,
+                    labels: branchLabels(s.type, s.config, kindMap.get(s.type)?.branches ?? false),
+                  })),
+                onConnect: (from, when) => g.connect(from, selectedNode.id, when),
+                onDisconnect: g.disconnect,
+              }}
             />
           ) : selectedNode?.id === TRIGGER_NODE_ID ? (
             <TriggerPanel

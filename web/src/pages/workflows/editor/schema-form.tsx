@@ -71,17 +71,9 @@ export function SchemaField({
   refs: RefContext;
 }) {
   const kind = fieldKind(schema);
-  const label = (
-    <>
-      {name}
-      {required && (
-        <span className="ml-0.5 text-red-600" aria-hidden="true">
-          *
-        </span>
-      )}
-    </>
-  );
-  const hint = hintOf(schema);
+  // The label is exactly the property name (tests and docs name fields by it); "Required" goes in the hint.
+  const label = name;
+  const hint = [required ? 'Required.' : '', hintOf(schema) ?? ''].filter(Boolean).join(' ') || undefined;
 
   switch (kind) {
     case 'boolean':
@@ -132,7 +124,12 @@ export function SchemaField({
       return (
         <Field
           label={label}
-          hint={hint ?? (kind === 'jsonata' ? 'JSONata. Type steps. or trigger. for references.' : undefined)}
+          hint={[
+            hint,
+            kind === 'jsonata' ? 'Type steps. or trigger. for references.' : 'Type {{ to insert a reference.',
+          ]
+            .filter(Boolean)
+            .join(' ')}
         >
           {(p) => (
             <ExpressionField

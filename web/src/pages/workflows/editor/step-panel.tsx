@@ -8,6 +8,7 @@ import type { RefContext } from './expression-field';
 import { JsonField } from './json-field';
 import { NodeProblemList } from './problems-panel';
 import { SchemaFields } from './schema-form';
+import { Connections, type Incoming } from './connections';
 
 /** The selected step: id, name, its config (form from the kind's schema, or raw JSON), options. */
 export function StepPanel({
@@ -20,7 +21,14 @@ export function StepPanel({
   onRename,
   onDelete,
   readOnly,
+  connections,
 }: {
+  connections: {
+    incoming: Incoming[];
+    sources: { id: string; labels: string[] | null }[];
+    onConnect: (from: string, when: string | undefined) => void;
+    onDisconnect: (edgeId: string) => void;
+  };
   step: StepDef;
   kind: StepKind | undefined;
   refs: RefContext;
@@ -95,6 +103,8 @@ export function StepPanel({
             )}
           </Field>
         </div>
+
+        <Connections stepId={step.id} readOnly={readOnly} {...connections} />
 
         <section aria-labelledby="config-heading" className="space-y-3">
           <div className="flex items-center justify-between">

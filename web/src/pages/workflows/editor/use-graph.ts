@@ -15,6 +15,7 @@ import {
   type EditorNode,
   type FlowEdge,
 } from '../../../lib/workflow/graph';
+import { branchLabels } from '../../../lib/workflow/branches';
 import { LAYER_GAP } from '../../../lib/workflow/layout';
 import { initialConfig } from '../../../lib/workflow/schema-fields';
 
@@ -35,6 +36,9 @@ export function useGraph(initial: WorkflowDef, kinds: Map<string, StepKind>) {
         ...e,
         selected: e.id === selected.edge,
         style: e.data?.derived ? { strokeDasharray: '5 5' } : { strokeWidth: 1.75 },
+        // Follow the theme: React Flow's label colours are fixed otherwise.
+        labelStyle: { fill: 'currentColor', fontSize: 11 },
+        labelBgStyle: { fill: 'var(--xy-background-color, #fff)' },
       })),
     [nodes, edges, selected.edge],
   );
@@ -85,10 +89,25 @@ export function useGraph(initial: WorkflowDef, kinds: Map<string, StepKind>) {
       };
       const step: StepDef = { id: newId, type, config: kind ? initialConfig(kind.configSchema) : {} };
       setNodes((ns) => [...ns, { id: newId, type: 'step', position, data: { step } }]);
+      // Added by click after a selected step: run after it (on its first unused branch), so
+      // building a chain needs no pointer drag at all.
+      if (!at && anchor.id === selected.node && anchor.type === 'step') {
+        const src = anchor.data.step;
+        const labels = branchLabels(src.type, src.config, kinds.get(src.type)?.branches ?? false);
+        const used = new Set(edges.filter((e) => e.source === src.id).map((e) => e.sourceHandle));
+        const when = labels && labels.length > 0 ? (labels.find((l) => !used.has(l)) ?? labels[0]) : undefined;
+        setEdges((es) => [...es, toFlowEdge({ from: src.id, to: newId, ...(when ? { when } : {}) })]);
+      }
       setSelected({ node: newId });
     },
-    [kinds, nodes, selected.node],
+    [kinds, nodes, edges, selected.node],
   );
+
+  const connect = useCallback((from: string, to: string, when: string | undefined) => {
+    const def = { from, to, ...(when ? { when } : {}) };
+    setEdges((es) => (es.some((e) => e.id === edgeId(def)) ? es : [...es, toFlowEdge(def)]));
+  }, []);
+  const disconnect = useCallback((id: string) => setEdges((es) => es.filter((e) => e.id !== id)), []);
 
   const updateStep = useCallback((step: StepDef) => {
     setNodes((ns) => ns.map((n) => (n.id === step.id && isStepNode(n) ? { ...n, data: { step } } : n)));
@@ -134,6 +153,8 @@ export function useGraph(initial: WorkflowDef, kinds: Map<string, StepKind>) {
     onEdgesChange,
     onConnect,
     addStep,
+    connect,
+    disconnect,
     updateStep,
     updateTrigger,
     rename,

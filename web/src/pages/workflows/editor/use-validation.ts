@@ -1,8 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, call } from '../../../api/client';
 import type { WorkflowDef } from '../../../lib/workflow/definition';
-import type { Problem } from '../../../lib/workflow/problems';
+import { referenceWarnings, type Problem } from '../../../lib/workflow/problems';
+import { upstreamSteps } from '../../../lib/workflow/references';
 
 /** Validates the definition as it is edited, 600 ms after the last change. */
 export function useValidation(definition: WorkflowDef) {
@@ -19,8 +20,16 @@ export function useValidation(definition: WorkflowDef) {
     placeholderData: keepPreviousData,
     staleTime: Infinity,
   });
+  // A valid answer carries no warnings; the one that matters most is computed here instead.
+  const problems = useMemo(
+    () =>
+      q.data?.valid === true
+        ? referenceWarnings(definition, (id) => upstreamSteps(id, definition.edges))
+        : ((q.data?.problems ?? []) as Problem[]),
+    [q.data, definition],
+  );
   return {
-    problems: (q.data?.problems ?? []) as Problem[],
+    problems,
     valid: q.data?.valid,
     checking: json !== debounced || q.isFetching,
     error: q.error,
