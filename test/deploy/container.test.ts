@@ -204,7 +204,7 @@ describe('deploy/docker-entrypoint.sh', { concurrency: true }, () => {
 
   test('passes options to the CLI: --version prints the package version', async () => {
     const p = entrypoint(['--version'], {});
-    assert.deepEqual(await withTimeout(p.exit, 20_000, '--version'), { code: 0, signal: null });
+    assert.deepEqual(await withTimeout(p.exit, 30_000, '--version'), { code: 0, signal: null });
     const { version } = JSON.parse(readRepoFile('package.json')) as { version: string };
     assert.equal(p.stdout.trim(), version);
   });

@@ -112,6 +112,17 @@ describe('Prometheus rules (deploy/prometheus/alerts.yml)', () => {
     }
   });
 
+  test('the KEDA trigger for workers (prod overlay) queries the queue depth in valid PromQL', () => {
+    const scaled = parseYaml(readRepoFile('deploy/k8s/overlays/prod/worker-scaledobject.yaml')) as {
+      spec: { triggers: { type: string; metadata: { query: string; threshold: string } }[] };
+    };
+    const [trigger] = scaled.spec.triggers;
+    assert.equal(trigger?.type, 'prometheus');
+    assertKnownMetrics(trigger.metadata.query, 'ScaledObject');
+    assert.deepEqual(promqlMetricNames(trigger.metadata.query), ['switchyard_queue_depth']);
+    assert.ok(Number(trigger.metadata.threshold) > 0);
+  });
+
   test('its header lists exactly the expected (not yet exported) metrics', () => {
     const text = readRepoFile('deploy/prometheus/alerts.yml');
     const block = text.slice(text.indexOf('# EXPECTED'), text.indexOf('\ngroups:'));
