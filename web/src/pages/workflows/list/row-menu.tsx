@@ -64,7 +64,7 @@ export function RowMenu({ label, entries }: { label: string; entries: MenuEntry[
           role="menu"
           aria-label={label}
           onKeyDown={onMenuKey}
-          className="absolute right-0 z-20 mt-1 w-52 overflow-hidden rounded-md border border-slate-200 bg-white py-1 shadow-lg dark:border-slate-700 dark:bg-slate-900"
+          className="absolute left-0 z-20 mt-1 w-52 md:right-0 md:left-auto overflow-hidden rounded-md border border-slate-200 bg-white py-1 shadow-lg dark:border-slate-700 dark:bg-slate-900"
         >
           {entries.map((e) =>
             e.kind === 'link' ? (
