@@ -77,8 +77,14 @@ export function AuditFiltersForm({
     onApply(draft);
   };
   const n = countFilters(value);
+  // Open on a wide screen or when filtering; on a phone the closed summary leaves room for entries.
+  const [open, setOpen] = useState(() => n > 0 || globalThis.matchMedia?.('(min-width: 640px)').matches !== false);
   return (
-    <details className="group rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" open>
+    <details
+      className="group rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
+      open={open}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+    >
       <summary className="flex cursor-pointer items-center gap-2 px-4 py-3 text-sm font-semibold select-none">
         <Filter className="size-4" aria-hidden />
         Filters{n > 0 ? ` (${n})` : ''}

@@ -45,7 +45,10 @@ export function AiProviderForm({ current, onDone }: { current: Schemas['AiProvid
       onDone();
     },
   });
-  const errs = save.error instanceof ApiError ? issuesByPath(save.error.issues) : {};
+  const errs: Record<string, string> = save.error instanceof ApiError ? issuesByPath(save.error.issues) : {};
+  // The SSRF guard refuses the base URL as a whole problem; it belongs next to that field.
+  if (save.error instanceof ApiError && save.error.code === 'OUTBOUND_URL_FORBIDDEN')
+    errs.baseUrl ??= save.error.message;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     save.mutate();

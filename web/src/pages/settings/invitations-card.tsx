@@ -133,7 +133,7 @@ export function InvitationsCard() {
               <tbody>
                 {list.map((i) => (
                   <tr key={i.id}>
-                    <td className="break-all">{i.email}</td>
+                    <td className="min-w-48 break-words">{i.email}</td>
                     <td>
                       <Badge tone={roleTone(i.role)}>{i.role}</Badge>
                     </td>

@@ -112,7 +112,7 @@ function MembersCard() {
                       {manage ? (
                         <Select
                           aria-label={`Role of ${m.name}`}
-                          className="w-28 py-1"
+                          className="w-28 min-w-28 py-1"
                           value={m.role}
                           disabled={changeRole.isPending}
                           onChange={(e) => {
