@@ -6,6 +6,8 @@ import {
   fieldErrors,
   isVersionConflict,
   type ItemLike,
+  describeField,
+  formToItem,
   itemToForm,
   metadataToRows,
   rowsToMetadata,
@@ -70,5 +72,20 @@ describe('API answers on the form', () => {
     assert.deepEqual(changedFields(a, { ...a, metadata: { b: 2, a: 1 }, version: 2 }), []);
     assert.deepEqual(changedFields(a, { ...a, name: 'B', tags: [], version: 2 }), ['name', 'tags']);
     assert.equal(itemToForm(a).metadata.length, 2);
+  });
+});
+
+describe('comparing the form with the server', () => {
+  const base: ItemLike = { name: 'A', description: '', status: 'active', tags: [], metadata: { k: 1 }, version: 2 };
+
+  it('reads the form as an item, keeping the base metadata while rows are invalid', () => {
+    const form = { ...itemToForm(base), name: 'B', metadata: [{ key: 'k', value: 'oops', kind: 'json' as const }] };
+    assert.deepEqual(formToItem(form, base), { ...base, name: 'B' });
+  });
+
+  it('describes each field in words', () => {
+    assert.equal(describeField(base, 'tags'), '(none)');
+    assert.equal(describeField(base, 'metadata'), '{"k":1}');
+    assert.equal(describeField({ ...base, description: 'x'.repeat(100) }, 'description').length, 80);
   });
 });

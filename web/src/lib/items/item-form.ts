@@ -124,3 +124,32 @@ function stableJson(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+
+/** The form as an item, to compare with the server's (invalid metadata rows count as unchanged). */
+export function formToItem(values: ItemFormValues, base: ItemLike): ItemLike {
+  const metadata = rowsToMetadata(values.metadata);
+  return {
+    name: values.name,
+    description: values.description,
+    status: values.status,
+    tags: values.tags,
+    metadata: metadata.ok ? metadata.value : base.metadata,
+    version: base.version,
+  };
+}
+
+/** One field's value in words, short enough for a side-by-side comparison. */
+export function describeField(item: ItemLike, field: keyof ItemFormValues): string {
+  const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 79)}…` : s);
+  switch (field) {
+    case 'name':
+    case 'status':
+      return item[field];
+    case 'description':
+      return item.description ? clip(item.description) : '(empty)';
+    case 'tags':
+      return item.tags.length ? item.tags.join(', ') : '(none)';
+    case 'metadata':
+      return Object.keys(item.metadata).length ? clip(JSON.stringify(item.metadata)) : '(none)';
+  }
+}

@@ -6,6 +6,7 @@ import { roleAtLeast, useMe } from '../../api/session';
 import { formatDateTime } from '../../lib/format';
 import {
   fieldErrors,
+  formToItem,
   isVersionConflict,
   type ItemFormValues,
   itemToForm,
@@ -101,6 +102,7 @@ export function EditItem({ id }: { id: string }) {
   const banner = conflict ? (
     <ConflictNotice
       yours={base}
+      mine={formToItem(values, base)}
       theirs={conflict.theirs}
       overwriting={update.isPending}
       onReload={async () => {

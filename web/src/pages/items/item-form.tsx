@@ -95,7 +95,7 @@ export function ItemForm({
         />
         {errors.metadata && (
           <p role="alert" className="mt-2 text-xs text-red-600 dark:text-red-400">
-            {errors.metadata}
+            Fields: {errors.metadata}
           </p>
         )}
       </Card>
