@@ -43,7 +43,7 @@ function RenameCard() {
   return (
     <Card title="Organization">
       <form onSubmit={submit} className="flex max-w-xl flex-col gap-3 sm:flex-row sm:items-start" noValidate>
-        <Field label="Name" error={errs.name} className="flex-1">
+        <Field label="Organization name" error={errs.name} className="flex-1">
           {(p) => <Input {...p} maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
         <Button
