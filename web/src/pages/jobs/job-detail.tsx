@@ -107,7 +107,9 @@ function Outcome({ job }: { job: Job }) {
       <p className="text-sm text-slate-500 dark:text-slate-400">
         {job.status === 'running'
           ? 'Running… the result shows here when it ends.'
-          : 'Waiting for a worker to pick it up.'}
+          : new Date(job.runAt).getTime() > Date.now()
+            ? `Scheduled to run ${formatRelative(job.runAt)} (${formatDateTime(job.runAt)}).`
+            : 'Waiting for a worker to pick it up.'}
       </p>
     </Card>
   );
@@ -119,7 +121,12 @@ export default function JobDetail() {
   const q = useQuery({
     queryKey: ['jobs', id],
     queryFn: () => call(api.GET('/api/v1/jobs/{id}', { params: { path: { id } } })),
-    refetchInterval: (query) => (query.state.data && isLive(query.state.data.status) ? 1500 : false),
+    // Live jobs are polled; one delayed for later only now and then, in case it is moved or cancelled.
+    refetchInterval: (query) => {
+      const j = query.state.data;
+      if (!j || !isLive(j.status)) return false;
+      return j.status === 'running' || new Date(j.runAt).getTime() < Date.now() + 1500 ? 1500 : 30_000;
+    },
   });
   if (q.isPending) return <Loading label="Loading the job…" />;
   if (q.isError)
@@ -170,7 +177,7 @@ export default function JobDetail() {
             <Fact label="Started">
               <When iso={job.startedAt} />
             </Fact>
-            <Fact label={job.finishedAt ? 'Took' : 'Running for'}>
+            <Fact label={job.finishedAt ? 'Took' : job.startedAt ? 'Running for' : 'Duration'}>
               {job.startedAt ? formatDuration(durationBetween(job.startedAt, job.finishedAt)) : '—'}
             </Fact>
           </dl>
