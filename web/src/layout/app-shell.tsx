@@ -119,6 +119,8 @@ function UserMenu() {
       <button
         type="button"
         onClick={() => void logout()}
+        // The text is hidden on a phone, where the icon alone must still be named.
+        aria-label="Log out"
         className="flex items-center gap-1 rounded-md px-2 py-1.5 text-sm text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
       >
         <LogOut className="size-4" aria-hidden /> <span className="hidden sm:inline">Log out</span>
