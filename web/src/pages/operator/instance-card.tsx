@@ -45,7 +45,11 @@ export function InstanceCard() {
             <Stat
               label="Tenants"
               value={formatNumber(d.tenants.total)}
-              detail={`${formatNumber(d.tenants.active)} active · ${formatNumber(d.tenants.suspended)} suspended · ${formatNumber(d.tenants.deleted)} deleted`}
+              detail={[
+                `${formatNumber(d.tenants.active)} active`,
+                `${formatNumber(d.tenants.suspended)} suspended`,
+                ...(d.tenants.deleted ? [`${formatNumber(d.tenants.deleted)} deleted`] : []),
+              ].join(' · ')}
             />
             <Stat label="Users" value={formatNumber(d.users.total)} />
           </dl>
