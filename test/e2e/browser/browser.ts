@@ -252,4 +252,7 @@ export async function signUpViaApi(page: Page, account: ReturnType<typeof newAcc
   }, account);
   if (!status.startsWith('201')) throw new Error(`sign-up over the API failed: ${status}`);
   await page.goto('/');
+  // Wait for the app to have renewed its token from the cookie: a navigation while that refresh
+  // is in flight drops its answer, and with it the rotated refresh token (signed out on reload).
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
 }

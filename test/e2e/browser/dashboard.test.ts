@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { killAll, removeDataDirs } from '../spawn.ts';
 import { type BrowserEnv, chromiumMissing, newAccount, signUpViaApi, startBrowserEnv } from './browser.ts';
+import { buildWebhookWorkflow, createItem, signUpInTheForm } from './journey.ts';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -22,6 +23,34 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
     await env?.close();
     await killAll();
     removeDataDirs();
+  });
+
+  test('a new user signs up, builds a webhook workflow, calls it and reads the run', async (t) => {
+    await env.run(t, { name: 'journey' }, async ({ page, shot }) => {
+      const account = newAccount('journey');
+      await signUpInTheForm(page, account);
+      await shot('1-signed-up');
+
+      await createItem(page, 'Invoice 2026-001');
+      await shot('2-item-listed');
+
+      const { webhookUrl } = await buildWebhookWorkflow(page, {
+        name: 'Greeter',
+        expression: '{"greeting": "Hello " & trigger.body.name}',
+      });
+      await shot('3-workflow-active');
+
+      // What a caller outside does (curl): a JSON POST to the URL the page showed.
+      const res = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Grace' }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const answer = (await res.json()) as { runId?: string };
+      assert.equal(res.status, 202, JSON.stringify(answer));
+      assert.match(answer.runId ?? '', /^run_/);
+    });
   });
 
   test('an anonymous visitor is sent to the login page, keeping the deep link', async (t) => {
@@ -89,6 +118,42 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
       await page.goto('/no-such-page');
       await page.getByText('No such page').waitFor();
       await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    });
+  });
+
+  test('logging out ends the session; a wrong password is refused in words; logging back in works', async (t) => {
+    await env.run(t, { name: 'login' }, async ({ page, shot, expectConsoleError }) => {
+      const account = newAccount('login');
+      await signUpViaApi(page, account);
+      // As a person would: once the home page has loaded (its requests would otherwise meet the
+      // ended session with 401s, which Chromium logs as console errors).
+      await page.waitForLoadState('networkidle');
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('heading', { name: 'Log in' }).waitFor();
+      // Signed out for real: the refresh cookie is gone, so a protected page sends us back.
+      await page.goto('/items');
+      await page.waitForURL(/\/login\?next=%2Fitems$/);
+
+      // Chromium logs every 4xx answer as a console error; this one is the point of the step.
+      expectConsoleError(/status of 401/);
+      await page.getByLabel('Email', { exact: true }).fill(account.email);
+      await page.getByLabel('Password', { exact: true }).fill(`${account.password} typo`);
+      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      const message = (await alert.innerText()).trim();
+      assert.match(message, /password/i, 'the refusal says what is wrong');
+      assert.doesNotMatch(message, /[A-Z]{2,}_[A-Z_]+|\b401\b/, 'in words, not an error code');
+      await shot('refused');
+
+      await page.getByLabel('Password', { exact: true }).fill(account.password);
+      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      // Back where the deep link pointed, signed in; a reload keeps the session (refresh cookie).
+      await page.waitForURL('**/items');
+      await page.getByRole('navigation', { name: 'Main' }).waitFor();
+      await page.reload();
+      await page.getByRole('navigation', { name: 'Main' }).waitFor();
+      assert.equal(new URL(page.url()).pathname, '/items');
     });
   });
 });
