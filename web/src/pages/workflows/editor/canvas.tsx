@@ -8,7 +8,7 @@ import {
   type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
-import { useEffect, useRef, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { EditorNode, FlowEdge } from '../../../lib/workflow/graph';
 import { StepNodeView, TriggerNodeView } from './nodes';
 import { DRAG_TYPE } from './palette';
@@ -38,6 +38,7 @@ export function Canvas({
   empty: boolean;
 }) {
   const flow = useReactFlow();
+  const dark = useDarkClass();
   // A step added by click (or a rename) may land outside the view: fit again when nodes appear.
   const count = nodes.length;
   const previous = useRef(count);
@@ -85,6 +86,8 @@ export function Canvas({
           zoomable
           className="!hidden xl:!block"
           style={{ width: 150, height: 100 }}
+          maskColor={dark ? 'rgb(2 6 23 / 0.7)' : 'rgb(241 245 249 / 0.7)'}
+          nodeColor={dark ? '#334155' : '#cbd5e1'}
           ariaLabel="Mini map"
         />
       </ReactFlow>
@@ -94,11 +97,23 @@ export function Canvas({
             className="max-w-xs rounded-lg border border-dashed border-slate-300 bg-white/90 p-4 text-center text-sm text-slate-600 dark:border-slate-600 dark:bg-slate-900/90 dark:text-slate-300"
             data-testid="canvas-hint"
           >
-            Drag a step from the palette, or press one to add it. Then connect steps from a node's right handle to
-            another's left handle.
+            Drag a step from the palette (“Add steps”), or press one to add it. Then connect steps from a node's right
+            handle to another's left handle.
           </p>
         </div>
       )}
     </div>
   );
+}
+
+/** Whether the page is in the dark theme (the `dark` class on <html>), following switches. */
+function useDarkClass(): boolean {
+  const [dark, setDark] = useState(() => document.documentElement.classList.contains('dark'));
+  useEffect(() => {
+    const el = document.documentElement;
+    const o = new MutationObserver(() => setDark(el.classList.contains('dark')));
+    o.observe(el, { attributes: true, attributeFilter: ['class'] });
+    return () => o.disconnect();
+  }, []);
+  return dark;
 }

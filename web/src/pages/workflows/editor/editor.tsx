@@ -47,7 +47,7 @@ export function Editor(props: {
 
 function saveErrorText(e: unknown): string {
   if (e instanceof ApiError && e.code === 'WORKFLOW_VERSION_CONFLICT')
-    return 'Someone else saved this workflow while you were editing. Copy anything you need from "Raw JSON", then reload the page to see their version.';
+    return 'Someone else saved a newer version of this workflow while you were editing, so yours was not saved (it would have overwritten theirs). Copy your definition if you want to keep it, then load theirs and apply your change again.';
   if (e instanceof ApiError && e.code === 'WORKFLOW_INVALID')
     return 'The workflow has errors and was not saved. Fix the ones listed under Problems (red rings on the canvas).';
   return e instanceof Error ? e.message : String(e);
@@ -71,8 +71,11 @@ function EditorInner({ workflow, initial, kinds, canEdit }: Parameters<typeof Ed
   const [runId, setRunId] = useState<string>();
   const [outputOf, setOutputOf] = useState<string>();
   const [leaving, setLeaving] = useState(false);
-  // Open for a new workflow and on wide screens; otherwise the canvas gets the room.
-  const [paletteOpen, setPaletteOpen] = useState(() => !workflow || window.innerWidth >= 1536);
+  // Open for a new workflow on a desktop and on wide screens; otherwise the canvas gets the room
+  // (on a phone the palette would push the canvas a screen down).
+  const [paletteOpen, setPaletteOpen] = useState(
+    () => (!workflow && window.innerWidth >= 1024) || window.innerWidth >= 1536,
+  );
 
   const validation = useValidation(g.definition);
   const problems = validation.problems;
@@ -182,7 +185,23 @@ function EditorInner({ workflow, initial, kinds, canEdit }: Parameters<typeof Ed
       />
       {save.error && (
         <Notice tone="danger" className="mb-3">
-          {saveErrorText(save.error)}
+          <p>{saveErrorText(save.error)}</p>
+          {save.error instanceof ApiError && save.error.code === 'WORKFLOW_VERSION_CONFLICT' && (
+            <div className="mt-2 flex flex-wrap gap-2">
+              <Button
+                size="sm"
+                onClick={async () => {
+                  await navigator.clipboard?.writeText(JSON.stringify(g.definition, null, 2));
+                  toast('Your definition is on the clipboard.', 'success');
+                }}
+              >
+                Copy my definition
+              </Button>
+              <Button size="sm" variant="danger" onClick={() => location.reload()}>
+                Discard mine and load theirs
+              </Button>
+            </div>
+          )}
         </Notice>
       )}
       <div
