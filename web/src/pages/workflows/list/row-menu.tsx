@@ -47,7 +47,14 @@ export function RowMenu({ label, entries }: { label: string; entries: MenuEntry[
   };
 
   return (
-    <div ref={root} className="relative">
+    <div
+      ref={root}
+      className="relative"
+      // Tabbing out of the menu closes it, as a click elsewhere does.
+      onBlur={(e) => {
+        if (open && !root.current?.contains(e.relatedTarget as Node | null)) setOpen(false);
+      }}
+    >
       <button
         ref={button}
         type="button"
