@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useNavigate } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { roleAtLeast, useMe, useSession } from '../../api/session';
 import { formatDateTime } from '../../lib/format';
@@ -32,8 +31,7 @@ export function MembersPage() {
 
 function MembersCard() {
   const me = useMe();
-  const { switchTenant, reloadMe } = useSession();
-  const navigate = useNavigate();
+  const { logout, reloadMe } = useSession();
   const queryClient = useQueryClient();
   const toast = useToast();
   const members = useQuery({ queryKey: ['settings', 'members'], queryFn: () => call(api.GET('/api/v1/members')) });
@@ -51,11 +49,10 @@ function MembersCard() {
     onSuccess: async (_d, userId) => {
       setPending(undefined);
       if (userId === me.user.id) {
-        // Leaving: this tenant no longer answers; move to another one the user belongs to.
-        const other = me.memberships.find((m) => m.tenantId !== me.tenant.id);
-        if (other) await switchTenant(other.tenantId);
-        else await reloadMe().catch(() => undefined);
-        navigate('/');
+        // Leaving ends this account's sessions in the tenant, this one included: sign in again
+        // to reach the other organisations.
+        toast(`You left ${me.tenant.name}.`, 'info');
+        await logout().catch(() => undefined);
         return;
       }
       toast('Member removed.');
@@ -163,7 +160,9 @@ function MembersCard() {
         onConfirm={() => pending && remove.mutate(pending.member.userId)}
       >
         {pending?.member.userId === me.user.id ? (
-          <p>You lose access to {me.tenant.name} at once. Someone must invite you again to come back.</p>
+          <p>
+            You lose access to {me.tenant.name} at once and are signed out. Someone must invite you again to come back.
+          </p>
         ) : (
           <p>
             <strong>{pending?.member.name}</strong> ({pending?.member.email}) loses access at once and their sessions in
