@@ -79,7 +79,7 @@ export function ItemForm({
           <Field
             label="Tags"
             error={errors.tags}
-            hint="Press Enter or a comma after each tag. Stored in lower case."
+            hint={readOnly ? undefined : 'Press Enter or a comma after each tag. Stored in lower case.'}
             className="sm:col-span-2"
           >
             {(p) => <TagsEditor {...p} tags={values.tags} disabled={readOnly} onChange={(t) => set('tags', t)} />}
