@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { killAll, removeDataDirs } from '../spawn.ts';
 import { type BrowserEnv, chromiumMissing, newAccount, signUpViaApi, startBrowserEnv } from './browser.ts';
-import { buildWebhookWorkflow, createItem, signUpInTheForm } from './journey.ts';
+import { buildWebhookWorkflow, createItem, readRunOutput, signUpInTheForm } from './journey.ts';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -50,6 +50,10 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
       const answer = (await res.json()) as { runId?: string };
       assert.equal(res.status, 202, JSON.stringify(answer));
       assert.match(answer.runId ?? '', /^run_/);
+
+      const output = await readRunOutput(page, { runId: answer.runId ?? '', stepId: 'transform' });
+      assert.match(output, /"greeting": "Hello Grace"/, 'the transform step’s output is on the page');
+      await shot('4-run-succeeded');
     });
   });
 

@@ -73,3 +73,28 @@ export async function buildWebhookWorkflow(
   await inspector.getByRole('button', { name: 'Copy webhook URL' }).waitFor();
   return { workflowId, webhookUrl };
 }
+
+/**
+ * Finds the run in the Runs list, opens it, waits for it to succeed and opens the step's output.
+ * Returns the output panel's text.
+ */
+export async function readRunOutput(page: Page, opts: { runId: string; stepId: string }): Promise<string> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
+  await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
+  // Each row links to its run and names it by id.
+  await page
+    .getByRole('main')
+    .getByRole('link', { name: new RegExp(opts.runId) })
+    .click();
+  await page.waitForURL(`**/runs/${opts.runId}`);
+
+  // A worker runs it within moments; the page follows it live.
+  await page.getByTestId('run-status').getByText('succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+  await page.getByText('The run succeeded.').waitFor();
+  const step = page.getByTestId(`attempt-${opts.stepId}`);
+  await step.getByText('succeeded', { exact: true }).waitFor();
+  await step.getByRole('button', { name: 'Output', exact: true }).click();
+  const output = step.getByText(`${opts.stepId} output`).locator('xpath=../..');
+  await output.waitFor();
+  return output.innerText();
+}
