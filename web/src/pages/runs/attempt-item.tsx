@@ -28,7 +28,18 @@ const BAR: Record<string, string> = {
 type Panel = 'output' | 'error' | 'logs';
 
 /** One attempt on the timeline: a dot, what it was, when, a duration bar, and its panels. */
-export function AttemptItem({ attempt: a, bar, last }: { attempt: Attempt; bar: Bar | undefined; last: boolean }) {
+export function AttemptItem({
+  attempt: a,
+  bar,
+  last,
+  runLive,
+}: {
+  attempt: Attempt;
+  bar: Bar | undefined;
+  last: boolean;
+  /** A wait of a run that has ended (failed, cancelled) is over: it is not shown as pending. */
+  runLive: boolean;
+}) {
   const error = describeError(a.error);
   const wait = describeWait(a.waitState);
   const logs = logLines(a.logs);
@@ -79,9 +90,9 @@ export function AttemptItem({ attempt: a, bar, last }: { attempt: Attempt; bar: 
             />
           </div>
         )}
-        {wait && a.status === 'waiting' && (
+        {wait && a.status === 'waiting' && runLive && (
           <p className="mt-2 text-sm text-amber-800 dark:text-amber-200">
-            Waiting for {wait.waitFor === 'approval' ? 'a decision' : wait.waitFor}
+            {wait.waitFor === 'approval' ? 'Waiting for a decision' : 'Waiting'}
             {wait.message && <>: “{wait.message}”</>}
             {wait.until && <> · until {formatDateTime(wait.until)}</>}
             {wait.notify.length > 0 && <> · asked {wait.notify.join(', ')}</>}

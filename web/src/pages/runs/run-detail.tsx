@@ -105,7 +105,13 @@ export default function RunDetail() {
           ) : (
             <ol aria-label="Step attempts">
               {r.attempts.map((a, i) => (
-                <AttemptItem key={a.id} attempt={a} bar={bars.get(a.id)} last={i === r.attempts.length - 1} />
+                <AttemptItem
+                  key={a.id}
+                  attempt={a}
+                  bar={bars.get(a.id)}
+                  last={i === r.attempts.length - 1}
+                  runLive={live}
+                />
               ))}
             </ol>
           )}
