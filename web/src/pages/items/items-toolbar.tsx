@@ -17,20 +17,26 @@ export function ItemsToolbar({
       <SearchBox value={state.q} onSearch={(q) => onChange({ q })} />
       <TagFilter tags={state.tags} onChange={(tags) => onChange({ tags })} />
       <Field label="Sort">
-        {(p) => (
-          <Select
-            {...p}
-            value={state.sort}
-            onChange={(e) => onChange({ sort: e.target.value as ItemsListState['sort'] })}
-          >
-            <option value="">{state.q.trim() ? 'Best match' : 'Newest first'} (default)</option>
-            {ITEM_SORTS.filter((s) => s.value !== 'relevance' || state.q.trim()).map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </Select>
-        )}
+        {(p) => {
+          // The API's default sort is offered once, as "(default)", not twice.
+          const fallback = state.q.trim() ? 'relevance' : '-createdAt';
+          return (
+            <Select
+              {...p}
+              value={state.sort === fallback ? '' : state.sort}
+              onChange={(e) => onChange({ sort: e.target.value as ItemsListState['sort'] })}
+            >
+              <option value="">{state.q.trim() ? 'Best match' : 'Newest first'} (default)</option>
+              {ITEM_SORTS.filter((s) => s.value !== fallback && (s.value !== 'relevance' || state.q.trim())).map(
+                (s) => (
+                  <option key={s.value} value={s.value}>
+                    {s.label}
+                  </option>
+                ),
+              )}
+            </Select>
+          );
+        }}
       </Field>
       <fieldset className="col-span-2 flex flex-wrap items-center gap-2 md:col-span-3">
         <legend className="sr-only">Status</legend>
