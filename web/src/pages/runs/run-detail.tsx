@@ -96,6 +96,11 @@ export default function RunDetail() {
         actions={roleAtLeast(me, 'editor') ? <RunActions run={r} /> : undefined}
       />
       <RunSummary run={r} />
+      {!roleAtLeast(me, 'editor') && (
+        <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">
+          Your role can read runs; an editor can cancel, retry, re-run and decide approvals.
+        </p>
+      )}
       <div className="mt-6 grid grid-cols-[minmax(0,1fr)] gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <Card title={`Steps (${r.attempts.length} attempt${r.attempts.length === 1 ? '' : 's'})`}>
           {r.attempts.length === 0 ? (
