@@ -101,17 +101,18 @@ function entrypoint(args: string[], env: Record<string, string>): Started {
     RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   };
-  const child = spawn(ENTRYPOINT, args, { cwd: '/', env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so teardown can kill whatever it started even if it did not exec.
+  const child = spawn(ENTRYPOINT, args, { cwd: '/', env: clean, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.add(child);
   const started: Started = {
     child,
     stdout: '',
     stderr: '',
+    // On 'close' (all output read), or shortly after 'exit' when something else still holds the
+    // pipes (a process the script left behind).
     exit: new Promise((resolve) => {
-      child.on('close', (code, signal) => {
-        children.delete(child);
-        resolve({ code, signal });
-      });
+      child.on('close', (code, signal) => resolve({ code, signal }));
+      child.on('exit', (code, signal) => setTimeout(() => resolve({ code, signal }), 500).unref());
     }),
   };
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (started.stdout += c));
@@ -192,7 +193,13 @@ const POSTGRES = await isPostgresAvailable();
 // Independent checks run side by side; on PostgreSQL, `migrate` first, then the roles together.
 describe('deploy/docker-entrypoint.sh', { concurrency: true }, () => {
   after(() => {
-    for (const c of children) c.kill('SIGKILL');
+    for (const c of children) {
+      try {
+        if (c.pid) process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+    }
   });
 
   test('is executable and refuses an unknown role with exit 2', async () => {
