@@ -52,7 +52,7 @@ export function signInErrorMessage(err: ProblemLike, now = Date.now()): string {
     case 'AUTH_ACCOUNT_DISABLED':
       return 'This account is disabled. Ask the administrator of this Switchyard instance.';
     case 'AUTH_NO_TENANT':
-      return 'Your account belongs to no active organisation any more. Ask an admin to invite you again.';
+      return 'None of your organisations is active: it may be suspended or deleted, or you were removed. Ask its admin or the administrator of this instance.';
     case 'TENANT_SUSPENDED':
       return 'This organisation is suspended. Ask the administrator of this Switchyard instance.';
     case 'AUTH_SIGNUP_CLOSED':

@@ -36,21 +36,24 @@ export function NewPasswordField({
           />
         )}
       </Field>
-      <ul className="space-y-0.5 text-xs text-slate-500 dark:text-slate-400" aria-live="polite">
-        {value.length === 0 ? (
-          <li>At least 10 characters, not a common password. A few unrelated words work well.</li>
-        ) : ok ? (
-          <li className="flex items-center gap-1 text-emerald-700 dark:text-emerald-400">
-            <Check aria-hidden className="size-3.5" /> Long enough. The server also checks it is not easy to guess.
-          </li>
-        ) : (
-          hints.map((h) => (
-            <li key={h} className="flex items-center gap-1">
-              <Circle aria-hidden className="size-3" /> {h}
+      {/* The server's refusal (shown under the input) replaces the local checks until the next edit. */}
+      {!error && (
+        <ul className="space-y-0.5 text-xs text-slate-500 dark:text-slate-400" aria-live="polite">
+          {value.length === 0 ? (
+            <li>At least 10 characters, not a common password. A few unrelated words work well.</li>
+          ) : ok ? (
+            <li className="flex items-center gap-1 text-emerald-700 dark:text-emerald-400">
+              <Check aria-hidden className="size-3.5" /> Long enough. The server also checks it is not easy to guess.
             </li>
-          ))
-        )}
-      </ul>
+          ) : (
+            hints.map((h) => (
+              <li key={h} className="flex items-center gap-1">
+                <Circle aria-hidden className="size-3" /> {h}
+              </li>
+            ))
+          )}
+        </ul>
+      )}
     </div>
   );
 }

@@ -74,7 +74,10 @@ export default function ResetPasswordPage() {
         <NewPasswordField
           label="New password"
           value={password}
-          onChange={setPassword}
+          onChange={(v) => {
+            setPassword(v);
+            if (reset.isError) reset.reset();
+          }}
           error={error ? issuesByPath(error.issues).password : undefined}
         />
         <Button type="submit" variant="primary" busy={reset.isPending} className="w-full">
