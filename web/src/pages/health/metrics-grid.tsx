@@ -7,7 +7,9 @@ function Metric({ label, value, hint, warn }: { label: string; value: ReactNode;
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
       <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase dark:text-slate-400">{label}</dt>
-      <dd className={`mt-1 text-xl font-semibold tabular-nums sm:text-2xl ${warn ? 'text-amber-600 dark:text-amber-400' : ''}`}>
+      <dd
+        className={`mt-1 text-xl font-semibold tabular-nums sm:text-2xl ${warn ? 'text-amber-600 dark:text-amber-400' : ''}`}
+      >
         {value}
       </dd>
       {hint && <dd className="mt-1 text-xs text-slate-500 dark:text-slate-400">{hint}</dd>}

@@ -35,9 +35,7 @@ export function RecentFailures() {
       ) : failures.isError ? (
         <ErrorState error={failures.error} onRetry={() => failures.refetch()} />
       ) : failures.data.data.length === 0 ? (
-        <p className="text-sm text-slate-500 dark:text-slate-400">
-          No failed runs. Everything that ran lately succeeded or is still going.
-        </p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">No failed runs.</p>
       ) : (
         <ul className="-my-2 divide-y divide-slate-100 dark:divide-slate-800">
           {failures.data.data.map((run) => (

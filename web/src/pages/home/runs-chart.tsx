@@ -99,15 +99,25 @@ export function RunsChart() {
       ) : (
         <>
           <p className="mb-3 text-sm text-slate-600 dark:text-slate-300" aria-live="polite">
-            {rangeLabel}: <strong className="tabular-nums">{formatNumber(totals.total)}</strong> run
-            {totals.total === 1 ? '' : 's'},{' '}
-            <strong className="text-red-600 tabular-nums dark:text-red-400">{formatNumber(totals.failed)}</strong>{' '}
-            failed · {formatPercent(successRate(totals))} success
+            {totals.total === 0 && !series.isPending ? (
+              <>{rangeLabel}: no runs.</>
+            ) : (
+              <>
+                {rangeLabel}: <strong className="tabular-nums">{formatNumber(totals.total)}</strong> run
+                {totals.total === 1 ? '' : 's'},{' '}
+                <strong className="text-red-600 tabular-nums dark:text-red-400">{formatNumber(totals.failed)}</strong>{' '}
+                failed · {formatPercent(successRate(totals))} success
+              </>
+            )}
           </p>
           <div className="h-56 text-slate-500 sm:h-64 dark:text-slate-400" aria-hidden>
             {series.isPending ? (
               <div className="grid h-full place-items-center">
                 <Spinner />
+              </div>
+            ) : totals.total === 0 ? (
+              <div className="grid h-full place-items-center rounded-md border border-dashed border-slate-300 px-6 text-center text-sm dark:border-slate-700">
+                Runs of your workflows show here, hour by hour or day by day, failures in red.
               </div>
             ) : (
               <ResponsiveContainer width="100%" height="100%">
@@ -142,14 +152,16 @@ export function RunsChart() {
               </ResponsiveContainer>
             )}
           </div>
-          <ul className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300">
-            {SERIES.map((s) => (
-              <li key={s.key} className="flex items-center gap-1.5">
-                <span className="size-2.5 rounded-sm" style={{ background: s.color }} />
-                {s.label} <span className="tabular-nums">{formatNumber(totals[s.key])}</span>
-              </li>
-            ))}
-          </ul>
+          {totals.total > 0 && (
+            <ul className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300">
+              {SERIES.map((s) => (
+                <li key={s.key} className="flex items-center gap-1.5">
+                  <span className="size-2.5 rounded-sm" style={{ background: s.color }} />
+                  {s.label} <span className="tabular-nums">{formatNumber(totals[s.key])}</span>
+                </li>
+              ))}
+            </ul>
+          )}
         </>
       )}
     </Card>
