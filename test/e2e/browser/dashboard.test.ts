@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { killAll, removeDataDirs } from '../spawn.ts';
+import { Secret, TOTP } from 'otpauth';
+import { api, killAll, removeDataDirs } from '../spawn.ts';
 import { type BrowserEnv, chromiumMissing, newAccount, signUpViaApi, startBrowserEnv } from './browser.ts';
 import { buildWebhookWorkflow, createItem, readRunOutput, signUpInTheForm } from './journey.ts';
 
@@ -158,6 +159,39 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
       await page.reload();
       await page.getByRole('navigation', { name: 'Main' }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/items');
+    });
+  });
+
+  test('an account with two-factor authentication logs in with a code from its authenticator app', async (t) => {
+    await env.run(t, { name: 'mfa' }, async ({ page, shot }) => {
+      // Set up over the API as the Security settings would: sign up, enrol TOTP, confirm it.
+      const account = newAccount('mfa');
+      const signup = await api(env.baseUrl, 'POST', '/api/v1/auth/signup', account);
+      assert.equal(signup.status, 201, JSON.stringify(signup.body));
+      const auth = { authorization: `Bearer ${(signup.body as { accessToken: string }).accessToken}` };
+      const enroll = await api(
+        env.baseUrl,
+        'POST',
+        '/api/v1/auth/mfa/totp/enroll',
+        { password: account.password },
+        auth,
+      );
+      assert.equal(enroll.status, 200, JSON.stringify(enroll.body));
+      const totp = new TOTP({ secret: Secret.fromBase32((enroll.body as { secret: string }).secret) });
+      // The previous time step's code, so the login below can use the current one (a code is single-use).
+      const code = totp.generate({ timestamp: Date.now() - 30_000 });
+      const confirm = await api(env.baseUrl, 'POST', '/api/v1/auth/mfa/totp/confirm', { code }, auth);
+      assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
+
+      await page.goto('/login');
+      await page.getByLabel('Email', { exact: true }).fill(account.email);
+      await page.getByLabel('Password', { exact: true }).fill(account.password);
+      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      await page.getByLabel('Authentication code').fill(totp.generate());
+      await shot('code');
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('button', { name: 'Log out' }).waitFor();
+      assert.equal(new URL(page.url()).pathname, '/');
     });
   });
 });
