@@ -1,32 +1,25 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ReactFlowProvider } from '@xyflow/react';
-import { PanelLeftClose, PanelLeftOpen, Trash2 } from 'lucide-react';
+import { PanelLeftClose, PanelLeftOpen } from 'lucide-react';
 import { cn } from '../../../lib/cn';
 import { useEffect, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, ApiError, call, type Schemas } from '../../../api/client';
 import type { StepKind, WorkflowDef } from '../../../lib/workflow/definition';
-import { branchLabels } from '../../../lib/workflow/branches';
-import { isStepNode, TRIGGER_NODE_ID } from '../../../lib/workflow/graph';
 import { problemsByNode, problemTarget, WORKFLOW_KEY, type Problem } from '../../../lib/workflow/problems';
-import { upstreamSteps } from '../../../lib/workflow/references';
 import { latestAttempts, TERMINAL_RUN_STATUSES } from '../../../lib/workflow/run-state';
 import { Button } from '../../../ui/button';
 import { Dialog } from '../../../ui/dialog';
 import { Notice } from '../../../ui/feedback';
-import { Field, Textarea } from '../../../ui/form';
 import { JsonView } from '../../../ui/json-view';
 import { useToast } from '../../../ui/toast';
 import { Canvas } from './canvas';
+import { Inspector } from './inspector';
 import { EditorViewContext, type EditorView } from './editor-context';
 import { LeaveGuard } from './leave-guard';
 import { Palette } from './palette';
 import { ProblemsPanel } from './problems-panel';
-import { SettingsPanel } from './settings-panel';
-import { StepPanel } from './step-panel';
-import { TestRunPanel } from './test-run-panel';
 import { Toolbar } from './toolbar';
-import { TriggerPanel } from './trigger-panel';
 import { useGraph } from './use-graph';
 import { useValidation } from './use-validation';
 
@@ -155,12 +148,10 @@ function EditorInner({ workflow, initial, kinds, canEdit }: Parameters<typeof Ed
     };
   }, [kindMap, byNode, attempts, g.stepEdges, canEdit]);
 
-  const selectedNode = g.rawNodes.find((n) => n.id === g.selected.node);
   const focus = (id: string) => {
     g.setSelected(id === WORKFLOW_KEY ? {} : { node: id });
     setSide('inspect');
   };
-  const stepIds = g.definition.steps.map((s) => s.id);
   const nodeProblems = (id: string): Problem[] => byNode.get(id)?.list ?? [];
 
   const outputAttempt = outputOf ? attempts.get(outputOf) : undefined;
@@ -254,121 +245,22 @@ function EditorInner({ workflow, initial, kinds, canEdit }: Parameters<typeof Ed
             />
           </div>
         </div>
-        <aside
-          aria-label="Inspector"
-          className="rounded-lg border border-slate-200 bg-white p-4 lg:max-h-[calc(100vh-10rem)] lg:overflow-auto dark:border-slate-800 dark:bg-slate-900"
-        >
-          <div
-            role="tablist"
-            aria-label="Side panel"
-            className="mb-4 flex gap-1 border-b border-slate-200 dark:border-slate-800"
-          >
-            {(['inspect', 'test'] as const).map((t) => (
-              <button
-                key={t}
-                role="tab"
-                type="button"
-                aria-selected={side === t}
-                onClick={() => setSide(t)}
-                className={
-                  side === t
-                    ? '-mb-px border-b-2 border-indigo-500 px-3 py-1.5 text-sm font-medium text-indigo-700 dark:text-indigo-300'
-                    : 'px-3 py-1.5 text-sm text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'
-                }
-              >
-                {t === 'inspect' ? 'Configure' : 'Test run'}
-              </button>
-            ))}
-          </div>
-          {side === 'test' ? (
-            <TestRunPanel
-              workflowId={workflow?.id}
-              version={baseVersion}
-              dirty={dirty}
-              run={
-                runId
-                  ? { runId, status: run.data?.status, output: run.data?.output, error: run.data?.error }
-                  : undefined
-              }
-              onStarted={setRunId}
-            />
-          ) : selectedNode && isStepNode(selectedNode) ? (
-            <StepPanel
-              key={selectedNode.id}
-              step={selectedNode.data.step}
-              kind={kindMap.get(selectedNode.data.step.type)}
-              refs={{
-                upstream: upstreamSteps(selectedNode.id, g.definition.edges),
-                trigger: g.definition.trigger.type,
-              }}
-              problems={nodeProblems(selectedNode.id)}
-              taken={new Set(stepIds)}
-              onChange={g.updateStep}
-              onRename={(to) => g.rename(selectedNode.id, to)}
-              onDelete={() => g.remove({ node: selectedNode.id })}
-              readOnly={!canEdit}
-              connections={{
-                incoming: g.stepEdges
-                  .filter((e) => e.target === selectedNode.id)
-                  .map((e) => ({ edgeId: e.id, from: e.source, when: e.sourceHandle ?? undefined })),
-                sources: g.definition.steps
-                  .filter((s) => s.id !== selectedNode.id)
-                  .map((s) => ({
-                    id: s.id,
-                    labels: branchLabels(s.type, s.config, kindMap.get(s.type)?.branches ?? false),
-                  })),
-                onConnect: (from, when) => g.connect(from, selectedNode.id, when),
-                onDisconnect: g.disconnect,
-              }}
-            />
-          ) : selectedNode?.id === TRIGGER_NODE_ID ? (
-            <TriggerPanel
-              trigger={g.definition.trigger}
-              stepIds={stepIds}
-              onChange={g.updateTrigger}
-              problems={nodeProblems(TRIGGER_NODE_ID)}
-              saved={workflow}
-              readOnly={!canEdit}
-            />
-          ) : g.selected.edge ? (
-            <div className="space-y-3">
-              <h2 className="text-base font-semibold">Connection</h2>
-              <p className="text-sm text-slate-600 dark:text-slate-300">
-                {g.selected.edge.replace('->', ' → ').replace(':', ' when ')}
-              </p>
-              {canEdit && (
-                <Button
-                  variant="danger"
-                  icon={<Trash2 className="size-4" />}
-                  onClick={() => g.remove({ edge: g.selected.edge })}
-                >
-                  Delete connection
-                </Button>
-              )}
-            </div>
-          ) : (
-            <div className="space-y-5">
-              <p className="text-sm text-slate-600 dark:text-slate-300">
-                Select a step or the trigger on the canvas to configure it. Steps run left to right along the
-                connections.
-              </p>
-              <Field label="Description" hint="What this workflow is for (optional).">
-                {(p) => (
-                  <Textarea
-                    {...p}
-                    className="font-sans text-sm"
-                    rows={2}
-                    maxLength={2000}
-                    readOnly={!canEdit}
-                    value={description}
-                    onChange={(e) => setDescription(e.target.value)}
-                  />
-                )}
-              </Field>
-              <SettingsPanel settings={g.settings} onChange={g.setSettings} readOnly={!canEdit} />
-            </div>
-          )}
-        </aside>
+        <Inspector
+          g={g}
+          side={side}
+          setSide={setSide}
+          workflow={workflow}
+          baseVersion={baseVersion}
+          dirty={dirty}
+          runId={runId}
+          run={run}
+          setRunId={setRunId}
+          kindMap={kindMap}
+          nodeProblems={nodeProblems}
+          canEdit={canEdit}
+          description={description}
+          setDescription={setDescription}
+        />
       </div>
       <Dialog
         open={!!outputOf}
