@@ -8,8 +8,25 @@ import { buildWebhookWorkflow, createItem, readRunOutput, signUpInTheForm } from
 
 const PHONE = { width: 390, height: 844 };
 
-/** The pages of the main navigation, each checked for sideways overflow on a phone. */
-const NAV_PAGES = ['/', '/items', '/workflows', '/runs', '/jobs', '/health', '/audit', '/settings'];
+/** The pages of the main navigation and the two forms a new user meets first, checked on a phone. */
+const PHONE_PAGES = [
+  '/',
+  '/items',
+  '/items/new',
+  '/workflows',
+  '/workflows/new',
+  '/runs',
+  '/jobs',
+  '/health',
+  '/audit',
+  '/settings',
+];
+
+/** What shows once a page has rendered: its title, or for the editor (named by an input) that input. */
+const rendered = (page: Page, pathname: string) =>
+  pathname.startsWith('/workflows/')
+    ? page.getByLabel('Workflow name')
+    : page.getByRole('main').getByRole('heading', { level: 1 }).first();
 
 const pageWidth = (page: Page) => page.evaluate<number>('document.documentElement.scrollWidth');
 const isDark = (page: Page) => page.evaluate<boolean>("document.documentElement.classList.contains('dark')");
@@ -70,13 +87,13 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
   test('on a 390 px phone no page scrolls sideways and the menu button opens the navigation', async (t) => {
     await env.run(t, { name: 'phone', viewport: PHONE }, async ({ page, shot }) => {
       await signUpViaApi(page, newAccount('phone'));
-      for (const pathname of NAV_PAGES) {
+      for (const pathname of PHONE_PAGES) {
         await page.goto(pathname);
-        await page.getByRole('main').getByRole('heading', { level: 1 }).first().waitFor();
+        await rendered(page, pathname).waitFor();
         // Let the page's first queries settle so their content is part of the measurement.
         await page.waitForLoadState('networkidle');
         const width = await pageWidth(page);
-        await shot(`page${pathname === '/' ? '-home' : pathname}`);
+        await shot(`page${pathname === '/' ? '-home' : pathname.replaceAll('/', '-')}`);
         assert.ok(width <= PHONE.width, `${pathname} is ${width} px wide at ${PHONE.width} px`);
       }
 
