@@ -4,6 +4,7 @@ import { lazy, type ReactNode, Suspense } from 'react';
 import { createBrowserRouter, Navigate, Outlet, useLocation } from 'react-router';
 import { useSession } from './api/session';
 import { AppShell } from './layout/app-shell';
+import { RouteError } from './layout/route-error';
 import { Loading } from './ui/feedback';
 
 const page = (load: () => Promise<{ default: React.ComponentType }>) => {
@@ -55,6 +56,7 @@ function Anyone() {
 export const router = createBrowserRouter([
   {
     element: <PublicOnly />,
+    errorElement: <RouteError />,
     children: [
       { path: '/login', element: page(() => import('./pages/auth/login')) },
       { path: '/signup', element: page(() => import('./pages/auth/signup')) },
@@ -63,6 +65,7 @@ export const router = createBrowserRouter([
   },
   {
     element: <Anyone />,
+    errorElement: <RouteError />,
     children: [
       { path: '/reset-password', element: page(() => import('./pages/auth/reset-password')) },
       { path: '/accept-invitation', element: page(() => import('./pages/auth/accept-invitation')) },
@@ -71,6 +74,7 @@ export const router = createBrowserRouter([
   },
   {
     element: <RequireSession />,
+    errorElement: <RouteError />,
     children: [
       { path: '/', element: page(() => import('./pages/home/home')) },
       { path: '/items', element: page(() => import('./pages/items/items-list')) },
