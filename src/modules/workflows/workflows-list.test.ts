@@ -34,3 +34,37 @@ describeEachBackend('workflow list', (getDb) => {
     assert.equal(all.status, 200, all.raw);
   });
 });
+
+/** POST /api/v1/workflows/validate: a valid definition still reports its warnings. */
+describeEachBackend('workflow validation route', (getDb) => {
+  let t: TestApp;
+  let c: ReturnType<typeof workflowClient>;
+
+  before(async () => {
+    t = await createTestApp(getDb(), { engine: {} });
+    c = workflowClient(t);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  it('answers valid with the warnings of a definition that has some', async () => {
+    const definition = {
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'a', type: 'transform', config: { expression: '1' } },
+        { id: 'b', type: 'transform', config: { expression: 'steps.a.output + steps.c.output' } },
+        { id: 'c', type: 'transform', config: { expression: '2' } },
+      ],
+      edges: [{ from: 'a', to: 'b' }],
+    };
+    const res = await c.api('POST', '/api/v1/workflows/validate', { definition });
+    assert.equal(res.status, 200, res.raw);
+    assert.equal(res.body.valid, true);
+    const problems = res.body.problems as { code: string; stepId: string; severity: string }[];
+    assert.deepEqual(
+      problems.map((p) => [p.code, p.stepId, p.severity]),
+      [['REFERENCE_NOT_UPSTREAM', 'b', 'warning']],
+    );
+  });
+});

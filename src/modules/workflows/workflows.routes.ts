@@ -157,7 +157,8 @@ export const workflowsRoutes =
       },
       async (req) => {
         const r = validateDefinition(req.body.definition, deps.registry);
-        return r.ok ? { valid: true, problems: [] } : { valid: false, problems: r.problems };
+        // Warnings travel with a valid definition too, so the editor can show them on the nodes.
+        return r.ok ? { valid: true, problems: r.warnings } : { valid: false, problems: r.problems };
       },
     );
 
