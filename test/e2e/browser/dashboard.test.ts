@@ -143,7 +143,7 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
     });
   });
 
-  test('logging out ends the session; a wrong password is refused in words; logging back in works', async (t) => {
+  test('logging out ends the session; a wrong password is refused in words; logging back in (by Enter) works', async (t) => {
     await env.run(t, { name: 'login' }, async ({ page, shot, expectConsoleError }) => {
       const account = newAccount('login');
       await signUpViaApi(page, account);
@@ -168,8 +168,9 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
       assert.doesNotMatch(message, /[A-Z]{2,}_[A-Z_]+|\b401\b/, 'in words, not an error code');
       await shot('refused');
 
+      // This time from the keyboard: Enter in the password field submits the form.
       await page.getByLabel('Password', { exact: true }).fill(account.password);
-      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      await page.getByLabel('Password', { exact: true }).press('Enter');
       // Back where the deep link pointed, signed in; a reload keeps the session (refresh cookie).
       await page.waitForURL('**/items');
       await page.getByRole('navigation', { name: 'Main' }).waitFor();
@@ -202,13 +203,31 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
 
       await page.goto('/login');
       await page.getByLabel('Email', { exact: true }).fill(account.email);
+      // This time from the keyboard: Enter in the password field submits the form.
       await page.getByLabel('Password', { exact: true }).fill(account.password);
-      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      await page.getByLabel('Password', { exact: true }).press('Enter');
       await page.getByLabel('Authentication code').fill(totp.generate());
       await shot('code');
       await page.getByRole('button', { name: 'Verify' }).click();
       await page.getByRole('button', { name: 'Log out' }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/');
+    });
+  });
+
+  test('the first Tab on a signed-in page reaches the skip link, which moves focus past the navigation', async (t) => {
+    await env.run(t, { name: 'keyboard' }, async ({ page, shot }) => {
+      await signUpViaApi(page, newAccount('keyboard'));
+      await page.getByRole('main').getByRole('heading', { level: 1 }).first().waitFor();
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+      assert.equal(focused, 'Skip to content', 'the skip link is the first stop');
+      await shot('skip-link');
+      await page.keyboard.press('Enter');
+      assert.equal(new URL(page.url()).hash, '#main');
+      // The next Tab lands in the page's content, not on the sidebar's links.
+      await page.keyboard.press('Tab');
+      const inMain = await page.evaluate<boolean>("document.activeElement?.closest('main') != null");
+      assert.equal(inMain, true, 'focus moved past the navigation');
     });
   });
 });
