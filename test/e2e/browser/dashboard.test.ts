@@ -203,9 +203,9 @@ describe('the dashboard in Chromium', { skip: chromiumMissing }, () => {
 
       await page.goto('/login');
       await page.getByLabel('Email', { exact: true }).fill(account.email);
-      // This time from the keyboard: Enter in the password field submits the form.
       await page.getByLabel('Password', { exact: true }).fill(account.password);
-      await page.getByLabel('Password', { exact: true }).press('Enter');
+      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      await page.getByRole('heading', { name: 'Two-factor authentication' }).waitFor();
       await page.getByLabel('Authentication code').fill(totp.generate());
       await shot('code');
       await page.getByRole('button', { name: 'Verify' }).click();

@@ -69,7 +69,11 @@ export async function buildWebhookWorkflow(
   await url.waitFor();
   const webhookUrl = await url.inputValue();
   assert.match(webhookUrl, /^http:\/\/localhost:\d+\/hooks\/whk_/, 'the panel shows the full webhook URL');
-  await inspector.getByRole('button', { name: 'Copy webhook URL' }).waitFor();
+  // The copy button puts the same URL on the clipboard (the test's context may read it).
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await inspector.getByRole('button', { name: 'Copy webhook URL' }).click();
+  await page.getByText('Webhook URL copied.').waitFor();
+  assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), webhookUrl);
   return { workflowId, webhookUrl };
 }
 
@@ -92,8 +96,11 @@ export async function readRunOutput(page: Page, opts: { runId: string; stepId: s
   await page.getByText('The run succeeded.').waitFor();
   const step = page.getByTestId(`attempt-${opts.stepId}`);
   await step.getByText('succeeded', { exact: true }).waitFor();
-  await step.getByRole('button', { name: 'Output', exact: true }).click();
-  const output = step.getByText(`${opts.stepId} output`).locator('xpath=../..');
-  await output.waitFor();
-  return output.innerText();
+  const toggle = step.getByRole('button', { name: 'Output', exact: true });
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  // The button names the panel it opened.
+  const panel = page.locator(`[id="${await toggle.getAttribute('aria-controls')}"]`);
+  await panel.getByText(`${opts.stepId} output`).waitFor();
+  return panel.innerText();
 }
