@@ -192,6 +192,8 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
       const problems: Problems = { consoleErrors: [], pageErrors: [], failedRequests: [] };
       const expected: RegExp[] = [];
       watch(page, problems, expected);
+      // A popup or a new tab the app opens is checked the same way.
+      context.on('page', (opened) => watch(opened, problems, expected));
       const name = slug(options.name ?? t.name);
       const shot = async (label: string) => {
         const file = path.join(SCREENSHOT_DIR, `${name}${label ? `-${slug(label)}` : ''}.png`);
