@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -49,16 +49,13 @@ function freePort(): Promise<number> {
  * missing dashboard, so a failure message or a missing index.html fails here.
  */
 function buildDashboard(): void {
-  let output: string;
-  try {
-    output = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-web.mjs'), '--if-stale'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`scripts/build-web.mjs failed\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: err });
+  const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-web.mjs'), '--if-stale'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  const output = `${build.stdout ?? ''}\n${build.stderr ?? ''}`;
+  if (build.status !== 0 || /build failed|not installed|not built/i.test(output)) {
+    throw new Error(`scripts/build-web.mjs did not build the dashboard (exit ${build.status})\n${output}`);
   }
   if (!fs.existsSync(path.join(REPO_ROOT, 'web', 'dist', 'index.html'))) {
     throw new Error(`scripts/build-web.mjs made no web/dist/index.html\n${output}`);
