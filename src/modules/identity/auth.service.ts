@@ -231,6 +231,38 @@ export async function login(
  * Exchanges a refresh token for a new pair. Each token works once: presenting a used one means
  * it was copied, so the whole session (token family) is revoked and both holders must log in.
  */
+/**
+ * How long a refresh token just exchanged may be presented again by the same client. A page that
+ * reloads while its refresh is in flight never stores the rotated cookie and sends the old one
+ * again; without this it would be taken for a stolen token and the session revoked.
+ */
+export const REFRESH_REUSE_GRACE_MS = 30_000;
+
+/** The client as a hash of IP and user agent: enough to tell "the same browser" apart, stored in place of either. */
+function clientFingerprint(client: ClientInfo): string {
+  return hashToken(`${client.ip ?? ''}\n${client.userAgent ?? ''}`);
+}
+
+/**
+ * Whether presenting a used token is the benign retry: the same client, within the grace window
+ * of its exchange, and nothing exchanged in the session since (its successor never came back).
+ * Anything else — another client, too late, or a later token already used — is reuse.
+ */
+async function withinReuseGrace(
+  tx: Executor,
+  token: { sessionId: string; usedAt: Date; usedBy: string | null },
+  usedBy: string,
+  now: Date,
+): Promise<boolean> {
+  if (token.usedBy !== usedBy || now.getTime() - token.usedAt.getTime() > REFRESH_REUSE_GRACE_MS) return false;
+  const later = await tx
+    .select({ hash: refreshTokens.tokenHash })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.sessionId, token.sessionId), gt(refreshTokens.usedAt, token.usedAt)))
+    .limit(1);
+  return later.length === 0;
+}
+
 export async function refresh(deps: AuthDeps, refreshToken: string, client: ClientInfo): Promise<SessionTokens> {
   const tokenHash = hashToken(refreshToken);
   const outcome = await deps.db.transaction(async (tx) => {
@@ -242,22 +274,34 @@ export async function refresh(deps: AuthDeps, refreshToken: string, client: Clie
       .for('update');
     if (!row) return { error: 'AUTH_INVALID_REFRESH' as const };
     const now = new Date();
+    const usedBy = clientFingerprint(client);
+    const expired = Boolean(row.session.revokedAt) || row.session.expiresAt <= now || row.token.expiresAt <= now;
     if (row.token.usedAt) {
-      const revoked = await revokeSession(tx, row.session.id, 'refresh_token_reuse');
-      if (revoked) {
-        await recordAudit(tx, actorFor(row.session.userId, row.session.tenantId, client, row.session.id), {
-          action: 'session.revoked',
-          targetType: 'session',
-          targetId: row.session.id,
-          after: { reason: 'refresh_token_reuse' },
-        });
+      const usedAt = row.token.usedAt;
+      if (expired || !(await withinReuseGrace(tx, { ...row.token, usedAt }, usedBy, now))) {
+        const revoked = await revokeSession(tx, row.session.id, 'refresh_token_reuse');
+        if (revoked) {
+          await recordAudit(tx, actorFor(row.session.userId, row.session.tenantId, client, row.session.id), {
+            action: 'session.revoked',
+            targetType: 'session',
+            targetId: row.session.id,
+            after: { reason: 'refresh_token_reuse' },
+          });
+        }
+        return { error: 'AUTH_REFRESH_REUSED' as const, sessionId: row.session.id };
       }
-      return { error: 'AUTH_REFRESH_REUSED' as const, sessionId: row.session.id };
+      // The successor never reached its client: it dies (presenting it later counts as reuse)
+      // and the exchange below issues another. Marked used at the same instant as this token, so
+      // the grace window still counts from the first exchange and a second retry still qualifies.
+      await tx
+        .update(refreshTokens)
+        .set({ usedAt, usedBy: 'superseded' })
+        .where(and(eq(refreshTokens.sessionId, row.session.id), isNull(refreshTokens.usedAt)));
     }
-    if (row.session.revokedAt || row.session.expiresAt <= now || row.token.expiresAt <= now) {
-      return { error: 'AUTH_INVALID_REFRESH' as const };
+    if (expired) return { error: 'AUTH_INVALID_REFRESH' as const };
+    if (!row.token.usedAt) {
+      await tx.update(refreshTokens).set({ usedAt: now, usedBy }).where(eq(refreshTokens.tokenHash, tokenHash));
     }
-    await tx.update(refreshTokens).set({ usedAt: now }).where(eq(refreshTokens.tokenHash, tokenHash));
     await tx.update(sessions).set({ lastUsedAt: now }).where(eq(sessions.id, row.session.id));
     const next = await issueRefreshToken(tx, deps.config, row.session.id);
     const [ctx] = await tx

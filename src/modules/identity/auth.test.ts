@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, it } from 'node:test';
 import { SignJWT } from 'jose';
+import { sql } from 'drizzle-orm';
 import {
   createTestApp,
   describeEachBackend,
@@ -190,10 +191,11 @@ describeEachBackend('authentication', (getDb) => {
     assert.equal(next.sessionId, s.sessionId);
     assert.equal((await t.app.inject({ url: '/api/v1/auth/me', headers: bearer(next.accessToken) })).statusCode, 200);
 
-    // The first token again: someone copied it. Both holders lose the session.
+    // The first token again, from another client: someone copied it. Both holders lose the session.
     const reuse = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',
+      headers: { 'user-agent': 'someone-else/1.0' },
       payload: { refreshToken: s.refreshToken },
     });
     assert.equal(reuse.statusCode, 401);
@@ -207,6 +209,52 @@ describeEachBackend('authentication', (getDb) => {
     const access = await t.app.inject({ url: '/api/v1/auth/me', headers: bearer(next.accessToken) });
     assert.equal(access.statusCode, 401);
     assert.equal(access.json().code, 'AUTH_SESSION_REVOKED', 'access tokens of the session stop working at once');
+  });
+
+  it('lets the same client present a just-used refresh token again once its answer was lost, and no one else', async () => {
+    const s = (await signup('grace')).json();
+    const refreshWith = (refreshToken: string, userAgent = 'browser/1.0') =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        headers: { 'user-agent': userAgent },
+        payload: { refreshToken },
+      });
+    const lost = await refreshWith(s.refreshToken);
+    assert.equal(lost.statusCode, 200, lost.body);
+    // The page reloaded before storing lost's token: it sends the old one again, and again.
+    const retry = await refreshWith(s.refreshToken);
+    assert.equal(retry.statusCode, 200, retry.body);
+    const retry2 = await refreshWith(s.refreshToken);
+    assert.equal(retry2.statusCode, 200, retry2.body);
+    assert.equal(retry2.json().sessionId, s.sessionId, 'the same session goes on');
+    const kept = await refreshWith(retry2.json().refreshToken);
+    assert.equal(kept.statusCode, 200, 'the newest token works');
+
+    // The old token after a later one was exchanged, even from the same client: reuse.
+    const late = await refreshWith(s.refreshToken);
+    assert.equal(late.statusCode, 401);
+    assert.equal(late.json().code, 'AUTH_REFRESH_REUSED');
+    assert.equal((await refreshWith(kept.json().refreshToken)).statusCode, 401, 'the session is revoked');
+
+    // A successor superseded by a retry is dead: presenting it is reuse.
+    const s2 = (await signup('grace-2')).json();
+    const first = await refreshWith(s2.refreshToken);
+    assert.equal((await refreshWith(s2.refreshToken)).statusCode, 200);
+    const superseded = await refreshWith(first.json().refreshToken);
+    assert.equal(superseded.statusCode, 401);
+    assert.equal(superseded.json().code, 'AUTH_REFRESH_REUSED');
+
+    // Another client within the window, or the same client after it: reuse.
+    const s3 = (await signup('grace-3')).json();
+    assert.equal((await refreshWith(s3.refreshToken)).statusCode, 200);
+    assert.equal((await refreshWith(s3.refreshToken, 'thief/1.0')).json().code, 'AUTH_REFRESH_REUSED');
+    const s4 = (await signup('grace-4')).json();
+    assert.equal((await refreshWith(s4.refreshToken)).statusCode, 200);
+    await getDb().handle.db.execute(
+      sql`update refresh_tokens set used_at = used_at - interval '31 seconds' where session_id = ${s4.sessionId} and used_at is not null`,
+    );
+    assert.equal((await refreshWith(s4.refreshToken)).json().code, 'AUTH_REFRESH_REUSED');
   });
 
   it('ends a session on logout, and lists and revokes my other sessions', async () => {

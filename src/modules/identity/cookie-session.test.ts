@@ -80,7 +80,8 @@ describeEachBackend('browser sessions with cookies', (getDb) => {
     const replay = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',
-      headers: { cookie: first.header(), 'x-csrf-token': body.csrfToken },
+      // A copied cookie used from another browser (the same one would be a retry within the grace window).
+      headers: { cookie: first.header(), 'x-csrf-token': body.csrfToken, 'user-agent': 'someone-else/1.0' },
       payload: {},
     });
     assert.equal(replay.statusCode, 401, 'the old cookie is a used token: the family is revoked');

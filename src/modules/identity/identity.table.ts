@@ -205,6 +205,11 @@ export const refreshTokens = pgTable(
     expiresAt: ts('expires_at').notNull(),
     /** Set when exchanged; presenting it again is reuse and revokes the whole family. */
     usedAt: ts('used_at'),
+    /**
+     * Who exchanged it: a hash of the client's IP and user agent. The same client presenting it
+     * again within the grace window lost the answer (a reload mid-refresh), not its token.
+     */
+    usedBy: text('used_by'),
   },
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 );
