@@ -255,7 +255,8 @@ export async function waitForReady(baseUrl: string, timeoutMs = 20_000): Promise
 export async function startReady(
   args: string[],
   env: NodeJS.ProcessEnv,
-  timeoutMs = 30_000,
+  // A bound, not a measurement: a first start on a loaded 2-core machine took over 30 s.
+  timeoutMs = 90_000,
 ): Promise<{ proc: CliProcess; url: string; readyMs: number }> {
   const proc = spawnCli(args, env);
   const url = await proc.waitForUrl(timeoutMs);
