@@ -92,7 +92,7 @@ export function Canvas({
         />
       </ReactFlow>
       {empty && (
-        <div className="pointer-events-none absolute inset-x-0 bottom-4 flex justify-center px-6">
+        <div className="pointer-events-none absolute inset-x-0 top-12 flex justify-center px-4">
           <p
             className="max-w-xs rounded-lg border border-dashed border-slate-300 bg-white/90 p-4 text-center text-sm text-slate-600 dark:border-slate-600 dark:bg-slate-900/90 dark:text-slate-300"
             data-testid="canvas-hint"
