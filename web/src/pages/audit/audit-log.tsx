@@ -123,7 +123,7 @@ export default function AuditLogPage() {
                       </Badge>
                     </button>
                   </td>
-                  <td className="max-w-56">
+                  <td className="min-w-40 max-w-56">
                     <button
                       type="button"
                       className={`${linkClass} font-mono text-xs break-all`}
