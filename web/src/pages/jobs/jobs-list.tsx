@@ -6,11 +6,11 @@ import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, call } from '../../api/client';
 import { roleAtLeast, useMe } from '../../api/session';
-import { cn } from '../../lib/cn';
 import { JOB_TYPE_INFO, JOB_TYPES, type JobType } from '../../lib/jobs/job-form';
 import { isLive, JOB_STATUSES, readJobFilters, toggle, writeJobFilters } from '../../lib/jobs/job-status';
 import { Button } from '../../ui/button';
 import { EmptyState, ErrorState, Loading } from '../../ui/feedback';
+import { FilterChips } from '../../ui/filter-chips';
 import { Select } from '../../ui/form';
 import { PageHeader } from '../../ui/layout';
 import { JobRow, JOB_GRID } from './job-row';
@@ -77,28 +77,12 @@ export default function JobsList() {
       />
       {canWrite && <NewJobDialog open={creating} onClose={() => setCreating(false)} />}
       <div className="mb-4 flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
-        <fieldset className="flex flex-wrap gap-1.5">
-          <legend className="sr-only">Status</legend>
-          {JOB_STATUSES.map((s) => {
-            const on = filters.statuses.includes(s);
-            return (
-              <button
-                key={s}
-                type="button"
-                aria-pressed={on}
-                onClick={() => update({ ...filters, statuses: toggle(filters.statuses, s) })}
-                className={cn(
-                  'rounded-full border px-3 py-1 text-xs font-medium capitalize',
-                  on
-                    ? 'border-indigo-600 bg-indigo-600 text-white dark:border-indigo-400 dark:bg-indigo-500'
-                    : 'border-slate-300 bg-white text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800',
-                )}
-              >
-                {s}
-              </button>
-            );
-          })}
-        </fieldset>
+        <FilterChips
+          legend="Status"
+          options={JOB_STATUSES}
+          selected={filters.statuses}
+          onToggle={(s) => update({ ...filters, statuses: toggle(filters.statuses, s) })}
+        />
         <label className="block sm:w-52">
           <span className="sr-only">Job type</span>
           <Select
