@@ -13,6 +13,7 @@ import { EmptyState, ErrorState, Loading } from '../../ui/feedback';
 import { FilterChips } from '../../ui/filter-chips';
 import { Select } from '../../ui/form';
 import { PageHeader } from '../../ui/layout';
+import { RowList, RowListFooter } from '../../ui/row-list';
 import { JobRow, JOB_GRID } from './job-row';
 import { NewJobDialog } from './new-job-dialog';
 
@@ -136,35 +137,31 @@ export default function JobsList() {
         )
       ) : (
         <>
-          <div className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <div
-              aria-hidden="true"
-              className={`${JOB_GRID} hidden border-b border-slate-200 px-4 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:border-slate-800`}
-            >
-              <span>Job</span>
-              <span>Status</span>
-              <span>Attempts</span>
-              <span>Progress</span>
-              <span>Created</span>
-              <span>Duration</span>
-            </div>
+          <RowList
+            grid={JOB_GRID}
+            columns={
+              <>
+                <span>Job</span>
+                <span>Status</span>
+                <span>Attempts</span>
+                <span>Progress</span>
+                <span>Created</span>
+                <span>Duration</span>
+              </>
+            }
+          >
             <ul aria-label="Jobs" className="divide-y divide-slate-100 dark:divide-slate-800">
               {jobs.map((j) => (
                 <JobRow key={j.id} job={j} />
               ))}
             </ul>
-          </div>
-          <div className="mt-3 flex items-center justify-between gap-2 text-xs text-slate-500 dark:text-slate-400">
+          </RowList>
+          <RowListFooter more={q}>
             <span aria-live="polite">
               {jobs.length} job{jobs.length === 1 ? '' : 's'} shown
               {live && ' · refreshing every few seconds while some are queued or running'}
             </span>
-            {q.hasNextPage && (
-              <Button size="sm" busy={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
-                Load more
-              </Button>
-            )}
-          </div>
+          </RowListFooter>
         </>
       )}
       {!canWrite && (
