@@ -2,6 +2,7 @@ import { Search, X } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { cn } from '../../lib/cn';
 import { ITEM_SORTS, ITEM_STATUSES, type ItemsListState, normalizeTag } from '../../lib/items/list-query';
+import { FilterChips } from '../../ui/filter-chips';
 import { Field, Input, inputClass, Select } from '../../ui/form';
 
 /** Search, status and tag filters and the sort of the Items list; every change goes to the URL. */
@@ -38,40 +39,31 @@ export function ItemsToolbar({
           );
         }}
       </Field>
-      <fieldset className="col-span-2 flex flex-wrap items-center gap-2 md:col-span-3">
-        <legend className="sr-only">Status</legend>
-        <span aria-hidden className="text-sm font-medium text-slate-700 dark:text-slate-300">
-          Status:
-        </span>
-        {ITEM_STATUSES.map((s) => {
-          const on = state.status.includes(s);
-          return (
+      <FilterChips
+        legend="Status"
+        className="col-span-2 flex flex-wrap items-center gap-2 md:col-span-3"
+        options={ITEM_STATUSES}
+        selected={state.status}
+        onToggle={(s) =>
+          onChange({ status: state.status.includes(s) ? state.status.filter((x) => x !== s) : [...state.status, s] })
+        }
+        before={
+          <span aria-hidden className="text-sm font-medium text-slate-700 dark:text-slate-300">
+            Status:
+          </span>
+        }
+        after={
+          state.status.length > 0 && (
             <button
-              key={s}
               type="button"
-              aria-pressed={on}
-              onClick={() => onChange({ status: on ? state.status.filter((x) => x !== s) : [...state.status, s] })}
-              className={cn(
-                'rounded-full border px-3 py-1 text-xs font-medium capitalize focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:outline-none',
-                on
-                  ? 'border-indigo-600 bg-indigo-600 text-white dark:border-indigo-500 dark:bg-indigo-500'
-                  : 'border-slate-300 bg-white text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800',
-              )}
+              className="text-xs text-slate-500 underline-offset-2 hover:underline dark:text-slate-400"
+              onClick={() => onChange({ status: [] })}
             >
-              {s}
+              Any status
             </button>
-          );
-        })}
-        {state.status.length > 0 && (
-          <button
-            type="button"
-            className="text-xs text-slate-500 underline-offset-2 hover:underline dark:text-slate-400"
-            onClick={() => onChange({ status: [] })}
-          >
-            Any status
-          </button>
-        )}
-      </fieldset>
+          )
+        }
+      />
     </div>
   );
 }

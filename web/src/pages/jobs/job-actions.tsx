@@ -4,8 +4,7 @@ import { useState } from 'react';
 import { api, call, type Schemas } from '../../api/client';
 import { canCancel, canRetry } from '../../lib/jobs/job-status';
 import { Button } from '../../ui/button';
-import { Dialog } from '../../ui/dialog';
-import { ErrorState } from '../../ui/feedback';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { useToast } from '../../ui/toast';
 
 type Job = Pick<Schemas['Job'], 'id' | 'status' | 'type'>;
@@ -66,30 +65,19 @@ export function JobActions({ job, size = 'md' }: { job: Job; size?: 'sm' | 'md' 
           Cancel job
         </Button>
       )}
-      <Dialog
+      <ConfirmDialog
         open={asking !== undefined}
         onClose={close}
         title={copy?.title ?? ''}
-        footer={
-          <>
-            <Button onClick={close}>Keep as is</Button>
-            <Button
-              variant={asking === 'cancel' ? 'danger' : 'primary'}
-              busy={act.isPending}
-              onClick={() => asking && act.mutate(asking)}
-            >
-              {copy?.confirm}
-            </Button>
-          </>
-        }
+        cancelLabel="Keep as is"
+        confirmLabel={copy?.confirm ?? ''}
+        tone={asking === 'cancel' ? 'danger' : 'primary'}
+        busy={act.isPending}
+        onConfirm={() => asking && act.mutate(asking)}
+        error={act.error}
       >
-        <p className="text-sm">{copy?.body}</p>
-        {act.isError && (
-          <div className="mt-3">
-            <ErrorState error={act.error} />
-          </div>
-        )}
-      </Dialog>
+        <p>{copy?.body}</p>
+      </ConfirmDialog>
     </>
   );
 }

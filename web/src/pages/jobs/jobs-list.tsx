@@ -6,13 +6,14 @@ import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, call } from '../../api/client';
 import { roleAtLeast, useMe } from '../../api/session';
-import { cn } from '../../lib/cn';
 import { JOB_TYPE_INFO, JOB_TYPES, type JobType } from '../../lib/jobs/job-form';
 import { isLive, JOB_STATUSES, readJobFilters, toggle, writeJobFilters } from '../../lib/jobs/job-status';
 import { Button } from '../../ui/button';
 import { EmptyState, ErrorState, Loading } from '../../ui/feedback';
+import { FilterChips } from '../../ui/filter-chips';
 import { Select } from '../../ui/form';
 import { PageHeader } from '../../ui/layout';
+import { RowList, RowListFooter } from '../../ui/row-list';
 import { JobRow, JOB_GRID } from './job-row';
 import { NewJobDialog } from './new-job-dialog';
 
@@ -77,28 +78,12 @@ export default function JobsList() {
       />
       {canWrite && <NewJobDialog open={creating} onClose={() => setCreating(false)} />}
       <div className="mb-4 flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
-        <fieldset className="flex flex-wrap gap-1.5">
-          <legend className="sr-only">Status</legend>
-          {JOB_STATUSES.map((s) => {
-            const on = filters.statuses.includes(s);
-            return (
-              <button
-                key={s}
-                type="button"
-                aria-pressed={on}
-                onClick={() => update({ ...filters, statuses: toggle(filters.statuses, s) })}
-                className={cn(
-                  'rounded-full border px-3 py-1 text-xs font-medium capitalize',
-                  on
-                    ? 'border-indigo-600 bg-indigo-600 text-white dark:border-indigo-400 dark:bg-indigo-500'
-                    : 'border-slate-300 bg-white text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800',
-                )}
-              >
-                {s}
-              </button>
-            );
-          })}
-        </fieldset>
+        <FilterChips
+          legend="Status"
+          options={JOB_STATUSES}
+          selected={filters.statuses}
+          onToggle={(s) => update({ ...filters, statuses: toggle(filters.statuses, s) })}
+        />
         <label className="block sm:w-52">
           <span className="sr-only">Job type</span>
           <Select
@@ -152,35 +137,31 @@ export default function JobsList() {
         )
       ) : (
         <>
-          <div className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <div
-              aria-hidden="true"
-              className={`${JOB_GRID} hidden border-b border-slate-200 px-4 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:border-slate-800`}
-            >
-              <span>Job</span>
-              <span>Status</span>
-              <span>Attempts</span>
-              <span>Progress</span>
-              <span>Created</span>
-              <span>Duration</span>
-            </div>
+          <RowList
+            grid={JOB_GRID}
+            columns={
+              <>
+                <span>Job</span>
+                <span>Status</span>
+                <span>Attempts</span>
+                <span>Progress</span>
+                <span>Created</span>
+                <span>Duration</span>
+              </>
+            }
+          >
             <ul aria-label="Jobs" className="divide-y divide-slate-100 dark:divide-slate-800">
               {jobs.map((j) => (
                 <JobRow key={j.id} job={j} />
               ))}
             </ul>
-          </div>
-          <div className="mt-3 flex items-center justify-between gap-2 text-xs text-slate-500 dark:text-slate-400">
+          </RowList>
+          <RowListFooter more={q}>
             <span aria-live="polite">
               {jobs.length} job{jobs.length === 1 ? '' : 's'} shown
               {live && ' · refreshing every few seconds while some are queued or running'}
             </span>
-            {q.hasNextPage && (
-              <Button size="sm" busy={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
-                Load more
-              </Button>
-            )}
-          </div>
+          </RowListFooter>
         </>
       )}
       {!canWrite && (

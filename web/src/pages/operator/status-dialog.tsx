@@ -1,8 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
-import { Button } from '../../ui/button';
-import { ErrorState } from '../../ui/feedback';
-import { Dialog } from '../../ui/dialog';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { useToast } from '../../ui/toast';
 import type { OperatorTenant } from './tenants-card';
 
@@ -33,39 +31,33 @@ export function StatusDialog({
     },
   });
   return (
-    <Dialog
+    <ConfirmDialog
       open
       onClose={onClose}
       title={suspend ? `Suspend ${tenant.name}?` : `Resume ${tenant.name}?`}
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button variant={suspend ? 'danger' : 'primary'} busy={change.isPending} onClick={() => change.mutate()}>
-            {suspend ? 'Suspend tenant' : 'Resume tenant'}
-          </Button>
-        </>
-      }
+      confirmLabel={suspend ? 'Suspend tenant' : 'Resume tenant'}
+      tone={suspend ? 'danger' : 'primary'}
+      busy={change.isPending}
+      onConfirm={() => change.mutate()}
+      error={change.error}
     >
-      <div className="space-y-3 text-sm">
-        {suspend ? (
-          <>
-            <p>
-              Everyone in <strong>{tenant.name}</strong> is signed out at once, its API keys stop working and its
-              workflows can no longer be started through them. Nothing is deleted; you can resume it later.
-            </p>
-            {isCurrent && (
-              <p className="font-medium text-red-700 dark:text-red-300">
-                You are acting in this tenant now: suspending it ends your own session too.
-              </p>
-            )}
-          </>
-        ) : (
+      {suspend ? (
+        <>
           <p>
-            Members of <strong>{tenant.name}</strong> can sign in again and its API keys work again.
+            Everyone in <strong>{tenant.name}</strong> is signed out at once, its API keys stop working and its
+            workflows can no longer be started through them. Nothing is deleted; you can resume it later.
           </p>
-        )}
-        {change.isError && <ErrorState error={change.error} />}
-      </div>
-    </Dialog>
+          {isCurrent && (
+            <p className="font-medium text-red-700 dark:text-red-300">
+              You are acting in this tenant now: suspending it ends your own session too.
+            </p>
+          )}
+        </>
+      ) : (
+        <p>
+          Members of <strong>{tenant.name}</strong> can sign in again and its API keys work again.
+        </p>
+      )}
+    </ConfirmDialog>
   );
 }

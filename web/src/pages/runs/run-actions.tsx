@@ -9,7 +9,7 @@ import { api, call, type Schemas } from '../../api/client';
 import { isLive } from '../../lib/runs/run-filters';
 import { describeWait, failedStep, pendingApproval } from '../../lib/runs/run-view';
 import { Button } from '../../ui/button';
-import { Dialog } from '../../ui/dialog';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { ErrorState } from '../../ui/feedback';
 import { Checkbox, Field, Textarea } from '../../ui/form';
 import { useToast } from '../../ui/toast';
@@ -112,82 +112,62 @@ export function RunActions({ run }: { run: Run }) {
         </div>
       )}
 
-      <Dialog
+      <ConfirmDialog
         open={open === 'cancel'}
         onClose={close}
         title="Cancel this run?"
-        footer={
-          <>
-            <Button onClick={close}>Keep running</Button>
-            <Button variant="danger" busy={cancel.isPending} onClick={() => cancel.mutate()}>
-              Cancel run
-            </Button>
-          </>
-        }
+        cancelLabel="Keep running"
+        confirmLabel="Cancel run"
+        busy={cancel.isPending}
+        onConfirm={() => cancel.mutate()}
+        error={cancel.error}
       >
-        <p className="text-sm">
-          The run stops between steps: a step already executing finishes first. Steps that ran are not undone.
-        </p>
-        {cancel.isError && <ErrorState error={cancel.error} />}
-      </Dialog>
+        <p>The run stops between steps: a step already executing finishes first. Steps that ran are not undone.</p>
+      </ConfirmDialog>
 
-      <Dialog
+      <ConfirmDialog
         open={open === 'rerun'}
         onClose={close}
         title="Re-run from the failed step"
-        footer={
-          <>
-            <Button onClick={close}>Back</Button>
-            <Button variant="primary" busy={rerun.isPending} onClick={() => rerun.mutate()}>
-              Re-run
-            </Button>
-          </>
-        }
+        cancelLabel="Back"
+        confirmLabel="Re-run"
+        tone="primary"
+        busy={rerun.isPending}
+        onConfirm={() => rerun.mutate()}
+        error={rerun.error}
       >
-        <div className="space-y-3 text-sm">
-          <p>
-            A new run starts with the same input. Steps that succeeded here are carried over, not executed again; it
-            continues from <strong className="font-mono">{failedAt ?? 'the failed step'}</strong>.
-          </p>
-          <Checkbox
-            label="Run the rest on the latest version of the workflow"
-            checked={latest}
-            onChange={(e) => setLatest(e.target.checked)}
-          />
-          {rerun.isError && <ErrorState error={rerun.error} />}
-        </div>
-      </Dialog>
+        <p>
+          A new run starts with the same input. Steps that succeeded here are carried over, not executed again; it
+          continues from <strong className="font-mono">{failedAt ?? 'the failed step'}</strong>.
+        </p>
+        <Checkbox
+          label="Run the rest on the latest version of the workflow"
+          checked={latest}
+          onChange={(e) => setLatest(e.target.checked)}
+        />
+      </ConfirmDialog>
 
-      <Dialog
+      <ConfirmDialog
         open={decisionOpen}
         onClose={close}
         title={open === 'rejected' ? 'Reject this request?' : 'Approve this request?'}
-        footer={
-          <>
-            <Button onClick={close}>Back</Button>
-            <Button
-              variant={open === 'rejected' ? 'danger' : 'primary'}
-              busy={decide.isPending}
-              onClick={() => open && open !== 'cancel' && open !== 'rerun' && decide.mutate(open)}
-            >
-              {open === 'rejected' ? 'Reject' : 'Approve'}
-            </Button>
-          </>
-        }
+        cancelLabel="Back"
+        confirmLabel={open === 'rejected' ? 'Reject' : 'Approve'}
+        tone={open === 'rejected' ? 'danger' : 'primary'}
+        busy={decide.isPending}
+        onConfirm={() => open && open !== 'cancel' && open !== 'rerun' && decide.mutate(open)}
+        error={decide.error}
       >
-        <div className="space-y-3 text-sm">
-          <p>
-            Step <strong className="font-mono">{approval?.stepId}</strong> asks:{' '}
-            {describeWait(approval?.waitState)?.message ?? 'no message'}
-          </p>
-          <Field label="Comment (optional)" hint="Recorded with the decision in the step's output and the audit log.">
-            {(p) => (
-              <Textarea {...p} rows={3} maxLength={2000} value={comment} onChange={(e) => setComment(e.target.value)} />
-            )}
-          </Field>
-          {decide.isError && <ErrorState error={decide.error} />}
-        </div>
-      </Dialog>
+        <p>
+          Step <strong className="font-mono">{approval?.stepId}</strong> asks:{' '}
+          {describeWait(approval?.waitState)?.message ?? 'no message'}
+        </p>
+        <Field label="Comment (optional)" hint="Recorded with the decision in the step's output and the audit log.">
+          {(p) => (
+            <Textarea {...p} rows={3} maxLength={2000} value={comment} onChange={(e) => setComment(e.target.value)} />
+          )}
+        </Field>
+      </ConfirmDialog>
     </>
   );
 }

@@ -1,5 +1,5 @@
-import { cn } from '../../lib/cn';
 import { RUN_RANGES, RUN_STATUSES, type RunFilters, type RunRange, toggle } from '../../lib/runs/run-filters';
+import { FilterChips } from '../../ui/filter-chips';
 import { Select } from '../../ui/form';
 
 /** Status chips, workflow and time range; every change is written to the URL by the caller. */
@@ -14,28 +14,12 @@ export function RunsFilters({
 }) {
   return (
     <div className="mb-4 flex flex-col gap-3 lg:flex-row lg:items-center lg:justify-between">
-      <fieldset className="flex flex-wrap gap-1.5">
-        <legend className="sr-only">Status</legend>
-        {RUN_STATUSES.map((s) => {
-          const on = filters.statuses.includes(s);
-          return (
-            <button
-              key={s}
-              type="button"
-              aria-pressed={on}
-              onClick={() => onChange({ ...filters, statuses: toggle(filters.statuses, s) })}
-              className={cn(
-                'rounded-full border px-3 py-1 text-xs font-medium capitalize focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500',
-                on
-                  ? 'border-indigo-600 bg-indigo-600 text-white dark:border-indigo-400 dark:bg-indigo-500'
-                  : 'border-slate-300 bg-white text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800',
-              )}
-            >
-              {s}
-            </button>
-          );
-        })}
-      </fieldset>
+      <FilterChips
+        legend="Status"
+        options={RUN_STATUSES}
+        selected={filters.statuses}
+        onToggle={(s) => onChange({ ...filters, statuses: toggle(filters.statuses, s) })}
+      />
       <div className="flex flex-col gap-2 sm:flex-row">
         <label className="block sm:w-56">
           <span className="sr-only">Workflow</span>

@@ -7,9 +7,10 @@ import { useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, call } from '../../api/client';
 import { hasFilters, isLive, readRunFilters, runQuery, writeRunFilters } from '../../lib/runs/run-filters';
-import { Button, LinkButton } from '../../ui/button';
+import { LinkButton } from '../../ui/button';
 import { EmptyState, ErrorState, Loading } from '../../ui/feedback';
 import { PageHeader } from '../../ui/layout';
+import { RowList, RowListFooter } from '../../ui/row-list';
 import { runKeys, useWorkflowNames } from './queries';
 import { RUN_GRID, RunRow } from './run-row';
 import { RunsFilters } from './runs-filters';
@@ -80,35 +81,31 @@ export default function RunsList() {
         )
       ) : (
         <>
-          <div className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <div
-              aria-hidden="true"
-              className={`${RUN_GRID} hidden border-b border-slate-200 px-4 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:border-slate-800`}
-            >
-              <span>Workflow</span>
-              <span>Status</span>
-              <span>Trigger</span>
-              <span>Started</span>
-              <span>Duration</span>
-              <span />
-            </div>
+          <RowList
+            grid={RUN_GRID}
+            columns={
+              <>
+                <span>Workflow</span>
+                <span>Status</span>
+                <span>Trigger</span>
+                <span>Started</span>
+                <span>Duration</span>
+                <span />
+              </>
+            }
+          >
             <ul aria-label="Runs" className="divide-y divide-slate-100 dark:divide-slate-800">
               {runs.map((r) => (
                 <RunRow key={r.id} run={r} workflowName={names.data?.byId.get(r.workflowId)} />
               ))}
             </ul>
-          </div>
-          <div className="mt-3 flex items-center justify-between gap-2 text-xs text-slate-500 dark:text-slate-400">
+          </RowList>
+          <RowListFooter more={q}>
             <span aria-live="polite">
               {runs.length} run{runs.length === 1 ? '' : 's'} shown
               {live && ' · refreshing every few seconds while some are live'}
             </span>
-            {q.hasNextPage && (
-              <Button size="sm" busy={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
-                Load more
-              </Button>
-            )}
-          </div>
+          </RowListFooter>
         </>
       )}
     </div>

@@ -10,7 +10,7 @@ import { ErrorState, Loading, Notice } from '../../ui/feedback';
 import { Card } from '../../ui/layout';
 import { useToast } from '../../ui/toast';
 import { AiProviderForm } from './ai-provider-form';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 
 type Provider = Schemas['AiProvider'];
 

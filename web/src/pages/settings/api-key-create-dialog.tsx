@@ -9,7 +9,7 @@ import { Button } from '../../ui/button';
 import { Dialog } from '../../ui/dialog';
 import { ErrorState, Notice } from '../../ui/feedback';
 import { Checkbox, Field, Input, issuesByPath, Select } from '../../ui/form';
-import { CopyButton } from './copy-button';
+import { CopyButton } from '../../ui/copy-button';
 
 /** Name, scopes and expiry; then the secret, shown this once. */
 export function ApiKeyCreateDialog({ open, onClose }: { open: boolean; onClose: () => void }) {

@@ -12,7 +12,7 @@ import { EmptyState, ErrorState, Loading, Notice } from '../../ui/feedback';
 import { Card, Table } from '../../ui/layout';
 import { useToast } from '../../ui/toast';
 import { ApiKeyCreateDialog } from './api-key-create-dialog';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 
 type ApiKey = Schemas['ApiKey'];
 

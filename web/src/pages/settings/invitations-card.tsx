@@ -11,7 +11,7 @@ import { EmptyState, ErrorState, Loading } from '../../ui/feedback';
 import { Field, Input, issuesByPath, Select } from '../../ui/form';
 import { Card, Table } from '../../ui/layout';
 import { useToast } from '../../ui/toast';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 
 type Invitation = Schemas['Invitation'];
 

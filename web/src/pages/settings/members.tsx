@@ -10,7 +10,7 @@ import { ErrorState, Loading, Notice } from '../../ui/feedback';
 import { Select } from '../../ui/form';
 import { Card, Table } from '../../ui/layout';
 import { useToast } from '../../ui/toast';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { InvitationsCard } from './invitations-card';
 
 type Member = Schemas['Member'];

@@ -8,7 +8,7 @@ import { Button } from '../../ui/button';
 import { Dialog } from '../../ui/dialog';
 import { ErrorState } from '../../ui/feedback';
 import { Field, Input } from '../../ui/form';
-import { CopyButton } from './copy-button';
+import { CopyButton } from '../../ui/copy-button';
 import { RecoveryCodes } from './recovery-codes';
 
 /** Three steps: prove the password, scan and confirm a code, keep the recovery codes. */

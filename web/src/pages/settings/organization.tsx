@@ -7,7 +7,7 @@ import { ErrorState } from '../../ui/feedback';
 import { Field, Input, issuesByPath } from '../../ui/form';
 import { Card } from '../../ui/layout';
 import { useToast } from '../../ui/toast';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { SettingsForm } from './settings-form';
 
 const GROUPS = ['general', 'retention'];

@@ -1,6 +1,6 @@
 import { recoveryCodesText } from '../../lib/settings/display';
 import { Notice } from '../../ui/feedback';
-import { CopyButton, DownloadTextButton } from './copy-button';
+import { CopyButton, DownloadTextButton } from '../../ui/copy-button';
 
 /** Recovery codes, shown once: the server keeps only their hashes. */
 export function RecoveryCodes({ codes, account }: { codes: string[]; account: string }) {

@@ -9,7 +9,7 @@ import { Button } from '../../ui/button';
 import { ErrorState, Loading } from '../../ui/feedback';
 import { Card, Table } from '../../ui/layout';
 import { useToast } from '../../ui/toast';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
 
 type Session = Schemas['Session'];
 

@@ -10,6 +10,7 @@ import { Button, LinkButton } from '../../ui/button';
 import { EmptyState, ErrorState, Loading } from '../../ui/feedback';
 import { Input, Select } from '../../ui/form';
 import { PageHeader } from '../../ui/layout';
+import { RowList, RowListFooter } from '../../ui/row-list';
 import { ImportDialog } from './list/import-dialog';
 import { TemplatePicker } from './list/template-picker';
 import { TRIGGER_TYPES } from './list/trigger-label';
@@ -131,19 +132,21 @@ export default function WorkflowsList() {
               </Select>
             </label>
           </div>
-          <div className="overflow-visible rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <div
-              aria-hidden="true"
-              className={`${ROW_GRID} hidden border-b border-slate-200 px-4 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:border-slate-800`}
-            >
-              <span>Name</span>
-              <span>Trigger</span>
-              <span>State</span>
-              <span>Version</span>
-              <span>Last run</span>
-              <span>Updated</span>
-              <span className="text-right">Actions</span>
-            </div>
+          <RowList
+            grid={ROW_GRID}
+            className="overflow-visible"
+            columns={
+              <>
+                <span>Name</span>
+                <span>Trigger</span>
+                <span>State</span>
+                <span>Version</span>
+                <span>Last run</span>
+                <span>Updated</span>
+                <span className="text-right">Actions</span>
+              </>
+            }
+          >
             {shown.length === 0 ? (
               <p className="px-4 py-8 text-center text-sm text-slate-500 dark:text-slate-400">
                 No workflow matches these filters.{' '}
@@ -162,18 +165,13 @@ export default function WorkflowsList() {
                 ))}
               </ul>
             )}
-          </div>
-          <div className="mt-3 flex items-center justify-between text-xs text-slate-500 dark:text-slate-400">
+          </RowList>
+          <RowListFooter more={q}>
             <span>
               {filtered ? `${shown.length} of ${all.length} loaded` : `${all.length}`} workflow
               {all.length === 1 ? '' : 's'}
             </span>
-            {q.hasNextPage && (
-              <Button size="sm" busy={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
-                Load more
-              </Button>
-            )}
-          </div>
+          </RowListFooter>
         </>
       )}
       {canWrite && !q.isPending && !q.isError && all.length === 0 && <TemplatePicker />}

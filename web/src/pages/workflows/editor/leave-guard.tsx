@@ -1,7 +1,6 @@
 import { useEffect } from 'react';
 import { useBlocker } from 'react-router';
-import { Button } from '../../../ui/button';
-import { Dialog } from '../../../ui/dialog';
+import { ConfirmDialog } from '../../../ui/confirm-dialog';
 
 /** Asks before leaving with unsaved changes: in-app navigation (a dialog) and closing the tab. */
 export function LeaveGuard({ dirty, open, setOpen }: { dirty: boolean; open: boolean; setOpen: (v: boolean) => void }) {
@@ -22,26 +21,18 @@ export function LeaveGuard({ dirty, open, setOpen }: { dirty: boolean; open: boo
     if (blocker.state === 'blocked') blocker.reset();
   };
   return (
-    <Dialog
+    <ConfirmDialog
       open={open}
       onClose={stay}
       title="Leave without saving?"
-      footer={
-        <>
-          <Button onClick={stay}>Stay</Button>
-          <Button
-            variant="danger"
-            onClick={() => {
-              setOpen(false);
-              if (blocker.state === 'blocked') blocker.proceed();
-            }}
-          >
-            Leave and discard
-          </Button>
-        </>
-      }
+      cancelLabel="Stay"
+      confirmLabel="Leave and discard"
+      onConfirm={() => {
+        setOpen(false);
+        if (blocker.state === 'blocked') blocker.proceed();
+      }}
     >
-      <p className="text-sm">This workflow has changes that are not saved. They will be lost.</p>
-    </Dialog>
+      <p>This workflow has changes that are not saved. They will be lost.</p>
+    </ConfirmDialog>
   );
 }

@@ -7,8 +7,7 @@ import { saveJson } from '../../../lib/download';
 import { formatDateTime, formatRelative } from '../../../lib/format';
 import { Badge, StatusBadge } from '../../../ui/badge';
 import { Button } from '../../../ui/button';
-import { Dialog } from '../../../ui/dialog';
-import { ErrorState } from '../../../ui/feedback';
+import { ConfirmDialog } from '../../../ui/confirm-dialog';
 import { useToast } from '../../../ui/toast';
 import { exportFileName } from './import-file';
 import { type MenuEntry, RowMenu } from './row-menu';
@@ -154,29 +153,22 @@ export function WorkflowRow({ workflow: w, canWrite }: { workflow: Workflow; can
         )}
         <RowMenu label={`More actions for ${w.name}`} entries={entries} />
       </div>
-      <Dialog
+      <ConfirmDialog
         open={confirmDelete}
         onClose={() => setConfirmDelete(false)}
         title={`Delete “${w.name}”?`}
-        footer={
-          <>
-            <Button onClick={() => setConfirmDelete(false)}>Keep it</Button>
-            <Button variant="danger" busy={remove.isPending} onClick={() => remove.mutate()}>
-              Delete workflow
-            </Button>
-          </>
-        }
+        cancelLabel="Keep it"
+        confirmLabel="Delete workflow"
+        busy={remove.isPending}
+        onConfirm={() => remove.mutate()}
+        error={remove.error}
+        errorTitle="The workflow was not deleted."
       >
-        <p className="text-sm">
+        <p>
           This deletes the workflow with all its versions and runs. Its webhook stops answering and its schedule stops
           firing. This cannot be undone; export it first if you may want it back.
         </p>
-        {remove.isError && (
-          <div className="mt-3">
-            <ErrorState error={remove.error} title="The workflow was not deleted." />
-          </div>
-        )}
-      </Dialog>
+      </ConfirmDialog>
     </li>
   );
 }

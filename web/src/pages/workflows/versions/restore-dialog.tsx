@@ -1,7 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, call } from '../../../api/client';
-import { Button } from '../../../ui/button';
-import { Dialog } from '../../../ui/dialog';
+import { ConfirmDialog } from '../../../ui/confirm-dialog';
 import { ErrorState } from '../../../ui/feedback';
 import { useToast } from '../../../ui/toast';
 import { useVersion } from './version-queries';
@@ -45,41 +44,27 @@ export function RestoreDialog({
     onClose();
   };
   return (
-    <Dialog
+    <ConfirmDialog
       open={version !== undefined}
       onClose={close}
       title={`Restore version ${version ?? ''}?`}
-      footer={
-        <>
-          <Button onClick={close}>Cancel</Button>
-          <Button
-            variant="primary"
-            busy={restore.isPending || old.isPending}
-            disabled={!old.data}
-            onClick={() => old.data && restore.mutate(old.data.definition)}
-          >
-            Restore as version {current + 1}
-          </Button>
-        </>
+      tone="primary"
+      confirmLabel={`Restore as version ${current + 1}`}
+      busy={restore.isPending || old.isPending}
+      disabled={!old.data}
+      onConfirm={() => old.data && restore.mutate(old.data.definition)}
+      error={restore.error}
+      errorTitle={
+        (restore.error as { status?: number } | null)?.status === 409
+          ? 'Someone saved a newer version meanwhile. Reload the history and try again.'
+          : 'The version was not restored.'
       }
     >
-      <p className="text-sm">
+      <p>
         Version {version}’s definition will be saved as a new version, {current + 1}, and become the current one.
         Versions {version}–{current} stay in the history; runs in flight keep the version they started on.
       </p>
       {old.isError && <ErrorState error={old.error} />}
-      {restore.isError && (
-        <div className="mt-3">
-          <ErrorState
-            error={restore.error}
-            title={
-              (restore.error as { status?: number }).status === 409
-                ? 'Someone saved a newer version meanwhile. Reload the history and try again.'
-                : 'The version was not restored.'
-            }
-          />
-        </div>
-      )}
-    </Dialog>
+    </ConfirmDialog>
   );
 }

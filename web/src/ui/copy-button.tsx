@@ -1,7 +1,7 @@
 import { Check, Copy, Download } from 'lucide-react';
 import { useState } from 'react';
-import { saveBlob } from '../../lib/download';
-import { Button } from '../../ui/button';
+import { saveBlob } from '../lib/download';
+import { Button } from './button';
 
 /** Copies a text, saying so for a moment (and to screen readers, through the button's name). */
 export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {

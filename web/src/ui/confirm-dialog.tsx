@@ -1,12 +1,12 @@
 import { type ReactNode, useState } from 'react';
-import { Button } from '../../ui/button';
-import { ErrorState } from '../../ui/feedback';
-import { Dialog } from '../../ui/dialog';
-import { Field, Input } from '../../ui/form';
+import { Button } from './button';
+import { ErrorState } from './feedback';
+import { Dialog } from './dialog';
+import { Field, Input } from './form';
 
 /**
- * "Are you sure?" for a destructive action, with the action's error shown inside. With `typeToConfirm`
- * the button stays disabled until that exact text is typed (deleting an organisation).
+ * "Are you sure?" for an action, with the action's error shown inside. With `typeToConfirm` the
+ * button stays disabled until that exact text is typed (deleting an organisation).
  */
 export function ConfirmDialog({
   open,
@@ -16,9 +16,12 @@ export function ConfirmDialog({
   confirmLabel,
   onConfirm,
   busy,
+  disabled,
   error,
+  errorTitle,
   typeToConfirm,
   tone = 'danger',
+  cancelLabel = 'Cancel',
 }: {
   open: boolean;
   onClose: () => void;
@@ -27,9 +30,15 @@ export function ConfirmDialog({
   confirmLabel: string;
   onConfirm: () => void;
   busy?: boolean;
+  /** Keeps the confirm button disabled (e.g. while what it acts on is still loading). */
+  disabled?: boolean;
   error?: unknown;
+  /** The headline over `error`; ErrorState's own default when absent. */
+  errorTitle?: string;
   typeToConfirm?: string;
   tone?: 'danger' | 'primary';
+  /** The name of the button that closes without acting. Default "Cancel". */
+  cancelLabel?: string;
 }) {
   const [typed, setTyped] = useState('');
   const blocked = typeToConfirm !== undefined && typed !== typeToConfirm;
@@ -44,8 +53,8 @@ export function ConfirmDialog({
       title={title}
       footer={
         <>
-          <Button onClick={close}>Cancel</Button>
-          <Button variant={tone} busy={busy} disabled={blocked} onClick={onConfirm}>
+          <Button onClick={close}>{cancelLabel}</Button>
+          <Button variant={tone} busy={busy} disabled={blocked || disabled} onClick={onConfirm}>
             {confirmLabel}
           </Button>
         </>
@@ -64,7 +73,7 @@ export function ConfirmDialog({
             {(p) => <Input {...p} value={typed} autoComplete="off" onChange={(e) => setTyped(e.target.value)} />}
           </Field>
         )}
-        {error ? <ErrorState error={error} /> : null}
+        {error ? <ErrorState error={error} title={errorTitle} /> : null}
       </div>
     </Dialog>
   );
