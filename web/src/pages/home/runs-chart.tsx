@@ -1,11 +1,14 @@
 import { useSearchParams } from 'react-router';
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { lazy, Suspense } from 'react';
 import { cn } from '../../lib/cn';
 import { formatNumber } from '../../lib/format';
-import { bucketLabel, formatPercent, type RunBucket, seriesTotals, successRate } from '../../lib/stats/runs-series';
+import { bucketLabel, formatPercent, seriesTotals, successRate } from '../../lib/stats/runs-series';
 import { ErrorState, Spinner } from '../../ui/feedback';
 import { Card } from '../../ui/layout';
 import { type SeriesRange, useRunsSeries } from './queries';
+import { type Point, SERIES } from './runs-series-style';
+
+const RunsBarChart = lazy(() => import('./runs-bar-chart'));
 
 const RANGES: { value: SeriesRange; label: string; short: string }[] = [
   { value: '24h', label: 'Last 24 hours', short: '24 h' },
@@ -13,32 +16,6 @@ const RANGES: { value: SeriesRange; label: string; short: string }[] = [
   { value: '14d', label: 'Last 14 days', short: '14 d' },
   { value: '30d', label: 'Last 30 days', short: '30 d' },
 ];
-
-/** Outcomes stacked bottom-up, failures on top where the eye lands. */
-const SERIES = [
-  { key: 'succeeded', label: 'Succeeded', color: '#10b981' },
-  { key: 'cancelled', label: 'Cancelled', color: '#94a3b8' },
-  { key: 'active', label: 'In progress', color: '#0ea5e9' },
-  { key: 'failed', label: 'Failed', color: '#ef4444' },
-] as const;
-
-type Point = RunBucket & { label: string };
-
-function ChartTooltip({ active, payload }: { active?: boolean; payload?: readonly { payload?: Point }[] }) {
-  const point = payload?.[0]?.payload;
-  if (!active || !point) return null;
-  return (
-    <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-lg dark:border-slate-700 dark:bg-slate-900">
-      <p className="mb-1 font-semibold">{new Date(point.start).toLocaleString()}</p>
-      {SERIES.map((s) => (
-        <p key={s.key} className="flex items-center gap-2">
-          <span className="size-2 rounded-sm" style={{ background: s.color }} />
-          {s.label}: <span className="tabular-nums">{formatNumber(point[s.key])}</span>
-        </p>
-      ))}
-    </div>
-  );
-}
 
 /** Runs and failures over time; the range is in the URL (?range=) so a link shows the same chart. */
 export function RunsChart() {
@@ -120,36 +97,15 @@ export function RunsChart() {
                 Runs of your workflows show here, hour by hour or day by day, failures in red.
               </div>
             ) : (
-              <ResponsiveContainer width="100%" height="100%">
-                <BarChart data={data} margin={{ top: 4, right: 4, bottom: 0, left: -24 }}>
-                  <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.15} />
-                  <XAxis
-                    dataKey="label"
-                    tick={{ fill: 'currentColor', fontSize: 11 }}
-                    tickLine={false}
-                    axisLine={false}
-                    interval="preserveStartEnd"
-                    minTickGap={12}
-                  />
-                  <YAxis
-                    allowDecimals={false}
-                    tick={{ fill: 'currentColor', fontSize: 11 }}
-                    tickLine={false}
-                    axisLine={false}
-                  />
-                  <Tooltip content={<ChartTooltip />} cursor={{ fill: 'currentColor', fillOpacity: 0.08 }} />
-                  {SERIES.map((s) => (
-                    <Bar
-                      key={s.key}
-                      dataKey={s.key}
-                      name={s.label}
-                      stackId="runs"
-                      fill={s.color}
-                      isAnimationActive={false}
-                    />
-                  ))}
-                </BarChart>
-              </ResponsiveContainer>
+              <Suspense
+                fallback={
+                  <div className="grid h-full place-items-center">
+                    <Spinner />
+                  </div>
+                }
+              >
+                <RunsBarChart data={data} />
+              </Suspense>
             )}
           </div>
           {totals.total > 0 && (
