@@ -9,6 +9,7 @@ import {
   MasterKeyError,
   randomToken,
 } from './platform/crypto/index.ts';
+import { runBackupCommand } from './platform/db/backup-command.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { createLogger } from './platform/telemetry/logger.ts';
 import { describeDatabase, loadInstanceKeys, type Role, run } from './roles/run.ts';
@@ -33,6 +34,11 @@ Commands:
               re-encrypt every stored secret under the first key of SWITCHYARD_SECRET_KEY
               (or of the key file); run it after putting a new key first, before removing
               the old one
+  admin backup <file>
+              write a consistent snapshot (embedded: stop the server first; PostgreSQL:
+              pg_dump); the file may hold the master key, so it is written mode 0600
+  admin restore <file> [--force]
+              restore a backup; refuses to replace a non-empty instance without --force
 
 Options (each overrides its environment variable):
   --port <n>          PORT
@@ -75,7 +81,9 @@ export async function main(argv: string[], env: Env): Promise<number> {
     command === 'admin' &&
     (positionals[1] === 'create-operator' || positionals[1] === 'outbox' || positionals[1] === 'rotate-key') &&
     positionals.length === 2;
-  if (!isAdmin && (positionals.length > 1 || (command !== 'migrate' && !ROLES_BY_COMMAND[command]))) {
+  const isBackup =
+    command === 'admin' && (positionals[1] === 'backup' || positionals[1] === 'restore') && positionals.length === 3;
+  if (!isAdmin && !isBackup && (positionals.length > 1 || (command !== 'migrate' && !ROLES_BY_COMMAND[command]))) {
     process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}\n`);
     return 2;
   }
@@ -102,6 +110,11 @@ export async function main(argv: string[], env: Env): Promise<number> {
   }
   const logger = createLogger(config.log);
 
+  if (isBackup) {
+    return runBackupCommand(positionals[1] === 'backup' ? 'backup' : 'restore', positionals[2] ?? '', config, {
+      force: Boolean(values.force),
+    });
+  }
   if (isAdmin) {
     return runAdmin(positionals[1] ?? '', values, config, logger, env);
   }
@@ -285,6 +298,7 @@ function parseCli(argv: string[]) {
       name: { type: 'string' },
       to: { type: 'string' },
       limit: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
