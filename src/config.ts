@@ -95,6 +95,8 @@ const SECRET_VARIABLES: ReadonlySet<string> = new Set(['AI_API_KEY']);
 const envSchema = z.object({
   PORT: intFromEnv(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port of the /metrics listener of the worker and scheduler roles (the api serves it on PORT). */
+  METRICS_PORT: intFromEnv(0, 65535).default(9464),
   SWITCHYARD_DATA_DIR: z.string().min(1).default('./.switchyard'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: intFromEnv(1, 200).default(10),
@@ -175,6 +177,8 @@ export interface Config {
   readonly outbound: OutboundConfig;
   readonly sso: SsoConfig;
   readonly ai: AiConfig;
+  /** The worker and scheduler roles' /metrics listener (on HOST); the api serves /metrics on PORT. */
+  readonly metrics: { readonly port: number };
   readonly engine: {
     /** `postgres` (the database's own queue table, default) or `bullmq` (needs REDIS_URL). */
     readonly queueAdapter: 'postgres' | 'bullmq';
@@ -316,6 +320,7 @@ export function loadConfig(env: Env): Config {
     },
     outbound: { allowlist: [...new Set([...e.OUTBOUND_ALLOWLIST, ...e.EGRESS_ALLOWLIST])] },
     ai,
+    metrics: { port: e.METRICS_PORT },
     engine: {
       queueAdapter: e.QUEUE_ADAPTER,
       leaseMs: e.ENGINE_LEASE_MS,

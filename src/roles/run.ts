@@ -13,7 +13,8 @@ import type { Config } from '../config.ts';
 import { type DatabaseHandle, MIGRATIONS_DIR, openDatabase } from '../platform/db/database.ts';
 import { ROOT } from '../paths.ts';
 import { redactUrl } from '../platform/telemetry/logger.ts';
-import { createMetrics } from '../platform/telemetry/metrics.ts';
+import { createMetrics, registerDbPoolMetrics } from '../platform/telemetry/metrics.ts';
+import { type MetricsServer, serveMetrics } from '../platform/telemetry/metrics-server.ts';
 
 export type Role = 'api' | 'worker' | 'scheduler';
 
@@ -145,6 +146,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   // Redis (rate-limit store today, queues later) is part of readiness when configured.
   const redisProbe = config.redis ? createRedisProbe(config.redis.url) : undefined;
   const metrics = createMetrics();
+  registerDbPoolMetrics(metrics.registry, handle.poolStats?.bind(handle));
   // One per process, shared by the API and the worker: one instance provider, one offline engine.
   const ai = createAiRuntime({ db: handle.db, ring, outbound: config.outbound, config: config.ai, metrics });
   const workflows = await createWorkflowRuntime({
@@ -155,6 +157,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
     engine: config.engine,
     redisUrl: config.redis?.url,
     ai,
+    metrics,
     // Links in emails point here; without PUBLIC_URL, at this server as bound locally (as app.ts).
     publicUrl: config.http.publicUrl ?? `http://localhost:${config.http.port || 3000}`,
   });
@@ -184,6 +187,17 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
       throw err;
     }
   }
+  // Worker and scheduler processes have no HTTP server: a small /metrics listener on METRICS_PORT.
+  let metricsServer: MetricsServer | undefined;
+  if (!built) {
+    try {
+      metricsServer = await serveMetrics(metrics.registry, { port: config.metrics.port, host: config.http.host });
+    } catch (err) {
+      await workflows.stop();
+      await handle.close();
+      throw err;
+    }
+  }
   workflows.start(options.roles);
   // Keeps the event loop alive for roles without a server; cleared on stop.
   const idle = built ? undefined : setInterval(() => {}, 1 << 30);
@@ -194,6 +208,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
     {
       roles: options.roles,
       url,
+      ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
       database: describeDatabase(config),
       startupMs: Math.round(performance.now() - started),
     },
@@ -212,6 +227,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
         // Stop claiming, let runs in flight finish (or leave them to the sweep), then close.
         await workflows.stop({ timeoutMs: config.shutdownTimeoutMs });
         if (idle) clearInterval(idle);
+        await metricsServer?.close();
         await redisProbe?.close();
         await handle.close();
       })();

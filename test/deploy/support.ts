@@ -31,14 +31,24 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Metrics the app exports today (the api process's /metrics; test/deploy/entrypoint.test.ts checks
- * this list against a live one). Histograms also have their _bucket, _sum and _count series.
+ * Metrics the app exports today (the api process's /metrics; test/deploy/container.test.ts checks
+ * this list against a live one; the worker and scheduler serve the same set on METRICS_PORT).
+ * Histograms also have their _bucket, _sum and _count series. switchyard_db_pool_connections has
+ * samples on PostgreSQL only (PGlite has no pool).
  */
 export const EXPORTED_METRICS = {
   histograms: ['http_request_duration_seconds', 'nodejs_gc_duration_seconds'],
   others: [
     'switchyard_ai_calls_total',
     'switchyard_ai_tokens_total',
+    'switchyard_queue_depth',
+    'switchyard_queue_oldest_age_seconds',
+    'switchyard_runs_finished_total',
+    'switchyard_runs_stuck',
+    'switchyard_worker_busy_slots',
+    'switchyard_worker_concurrency',
+    'switchyard_scheduler_last_tick_timestamp_seconds',
+    'switchyard_db_pool_connections',
     'process_cpu_seconds_total',
     'process_resident_memory_bytes',
     'nodejs_eventloop_lag_p99_seconds',
@@ -53,16 +63,7 @@ export const EXPORTED_METRICS = {
  */
 export const EXPECTED_METRICS = {
   histograms: ['switchyard_db_query_duration_seconds'],
-  others: [
-    'switchyard_queue_depth',
-    'switchyard_queue_oldest_age_seconds',
-    'switchyard_runs_finished_total',
-    'switchyard_runs_stuck',
-    'switchyard_worker_busy_slots',
-    'switchyard_worker_concurrency',
-    'switchyard_scheduler_last_tick_timestamp_seconds',
-    'switchyard_db_pool_connections',
-  ],
+  others: [],
 } as const;
 
 /** Prometheus's own series, always there. */

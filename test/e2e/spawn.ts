@@ -20,6 +20,7 @@ if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'switchyard.mjs'))) throw new Er
 /** Variables the CLI reads: never inherited from the developer's shell, only set explicitly. */
 const CONFIG_VARS = [
   'PORT',
+  'METRICS_PORT',
   'HOST',
   'SWITCHYARD_DATA_DIR',
   'DATABASE_URL',
@@ -56,6 +57,8 @@ export function cliEnv(overrides: Record<string, string | undefined>): NodeJS.Pr
   for (const name of CONFIG_VARS) delete env[name];
   Object.assign(env, {
     PORT: '0',
+    // Several workers and schedulers run side by side in these tests: each metrics listener on a free port.
+    METRICS_PORT: '0',
     LOG_LEVEL: 'info',
     RATE_LIMIT_PER_MINUTE: '0',
     AUTH_RATE_LIMIT_PER_MINUTE: '0',

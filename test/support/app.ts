@@ -138,6 +138,7 @@ export async function createTestApp(
         engine: { ...TEST_ENGINE, ...opts.engine },
         publicUrl: opts.http?.publicUrl ?? TEST_HTTP.publicUrl,
         ai,
+        metrics,
         ...(opts.engine.queue ? { queue: opts.engine.queue } : {}),
       })
     : undefined;

@@ -69,6 +69,11 @@ export interface EngineOptions {
   dispatch?: Dispatch;
   /** `table` dispatch: longest sleep between claims when nothing wakes the worker. Default 1 s. */
   pollMs?: number;
+  /**
+   * Called synchronously when this process ends a run, however it ended (including a cancel seen
+   * mid-step): the finished-runs counter. Must be cheap and must not throw.
+   */
+  onRunFinished?: (status: 'succeeded' | 'failed' | 'cancelled') => void;
   /** Called after a run ends (run events for event triggers); errors are logged, not thrown. */
   onRunEnded?: (run: {
     id: string;
@@ -641,6 +646,11 @@ export class Engine {
     for (const l of this.listeners.get(run.id) ?? []) l(run);
   }
 
+  /** Runs this process is executing now (worker claims and inline runs): the busy-slots gauge. */
+  get activeRuns(): number {
+    return this.active.size;
+  }
+
   private track<T>(p: Promise<T>): Promise<T> {
     this.active.add(p);
     void p.finally(() => this.active.delete(p)).catch(() => undefined);
@@ -926,7 +936,10 @@ export class Engine {
     const epoch = run.epoch;
     try {
       const summary = await new RunExecution(this, run, attempts).execute();
-      if (['succeeded', 'failed', 'cancelled'].includes(summary.status)) this.notify(summary);
+      if (summary.status === 'succeeded' || summary.status === 'failed' || summary.status === 'cancelled') {
+        this.opts.onRunFinished?.(summary.status);
+        this.notify(summary);
+      }
       return summary;
     } catch (err) {
       if (err instanceof RunCancelled) {
@@ -936,6 +949,7 @@ export class Engine {
           output: null,
           error: { code: 'RUN_CANCELLED', message: 'Cancelled.' },
         };
+        this.opts.onRunFinished?.('cancelled');
         this.notify(summary);
         if (run.row.parent_run_id) await this.wakeRun(run.row.parent_run_id);
         return summary;

@@ -86,6 +86,8 @@ export class EventRelay {
   private loadedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** When a pass last completed (ms since the epoch): the scheduler's heartbeat in the metrics. */
+  lastTickAt: number | undefined;
 
   constructor(
     private readonly db: Database,
@@ -144,6 +146,7 @@ export class EventRelay {
         // Nobody listens: skip ahead to a second ago (events before an activation never start it).
         const ahead = `aud_${newId('aud', Date.now() - 1_000).slice(4, 14)}`;
         if (ahead > cursor) await this.saveCursor(ahead);
+        this.lastTickAt = Date.now();
         return 0;
       }
       let started = 0;
@@ -175,6 +178,7 @@ export class EventRelay {
         }
         if (rows.length < 500) break;
       }
+      this.lastTickAt = Date.now();
       return started;
     } catch (err) {
       this.logger.warn({ err }, 'event relay pass failed; retrying');

@@ -5,6 +5,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { createOutboundFetch } from '../../platform/net/index.ts';
 import { createPostgresQueue } from '../../platform/queue/postgres-queue.ts';
 import type { Consumer, QueueAdapter } from '../../platform/queue/queue.ts';
+import type { Registry } from 'prom-client';
 import { createSandbox, type Sandbox } from '../../platform/sandbox/sandbox.ts';
 import { aiStepKinds, type AiRuntime, createAiRuntime, createAiStepPort } from '../ai/index.ts';
 import { startInsightsJob } from '../insights/index.ts';
@@ -12,6 +13,7 @@ import { createJobWorker } from '../jobs/index.ts';
 import { Engine } from './engine.ts';
 import { EventRelay } from './events.ts';
 import { createWebhookSigner } from './signing-keys.ts';
+import { registerWorkflowMetrics, type WorkflowMetrics } from './workflows.metrics.ts';
 import { approvalStep } from './steps/approval.ts';
 import { codeStep } from './steps/code.ts';
 import { delayStep } from './steps/delay.ts';
@@ -41,6 +43,8 @@ export interface WorkflowRuntimeOptions {
    * tenants' own providers still answer, others get the offline engine.
    */
   ai?: AiRuntime;
+  /** The process's metrics registry: the engine's gauges and counters join it (see workflows.metrics.ts). */
+  metrics?: { registry: Registry } | undefined;
 }
 
 export interface WorkflowRuntime {
@@ -95,8 +99,11 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
     });
   // eslint-disable-next-line prefer-const -- assigned once the engine it needs exists
   let relay: EventRelay | undefined;
+  let metrics: WorkflowMetrics | undefined;
   const engine = new Engine({
     onRunEnded: (run) => relay?.runEnded(run) ?? Promise.resolve(),
+    // A counter increment: the only metrics work on the engine's path.
+    onRunFinished: (status) => metrics?.runFinished(status),
     db: opts.db,
     queue,
     registry,
@@ -125,6 +132,18 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
     onJobSucceeded: (job) => relay?.jobSucceeded(job) ?? Promise.resolve(),
   });
   relay = new EventRelay(opts.db, engine, opts.logger);
+  let workerSlots = 0;
+  let schedules = false;
+  if (opts.metrics) {
+    const events = relay;
+    metrics = registerWorkflowMetrics({
+      registry: opts.metrics.registry,
+      db: opts.db,
+      busySlots: () => engine.activeRuns,
+      concurrency: () => workerSlots,
+      lastSchedulerTick: () => (schedules ? events.lastTickAt : undefined),
+    });
+  }
   const deps: WorkflowsDeps = { db: opts.db, engine, queue, registry, ring: opts.ring };
   let triggers: Consumer | undefined;
   let insights: Consumer | undefined;
@@ -138,6 +157,7 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
     start(roles) {
       if (roles.includes('worker')) {
         engine.startWorker({ concurrency: opts.engine.workerConcurrency });
+        workerSlots = opts.engine.workerConcurrency;
         jobWorker.start(opts.engine.workerConcurrency);
         // Cron ticks of schedule-triggered workflows become runs.
         triggers = queue.consume<{ workflowId: string; tenantId: string }>(
@@ -155,6 +175,7 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
         );
       }
       if (roles.includes('scheduler')) {
+        schedules = true;
         queue.startMaintenance({ intervalMs: 1_000 });
         engine.startSweeper(Math.max(1_000, Math.floor(opts.engine.leaseMs / 4)));
         relay?.start(1_000);

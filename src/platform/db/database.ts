@@ -33,6 +33,8 @@ export interface DatabaseHandle {
   /** Throws when the database cannot answer a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PostgreSQL only: the pool's connections checked out, idle, and requests waiting for one. */
+  poolStats?(): { inUse: number; idle: number; waiting: number };
 }
 
 export const MIGRATIONS_DIR = path.join(ROOT, 'migrations');
@@ -114,6 +116,11 @@ async function openPostgres(
   return {
     db,
     kind: 'postgres',
+    poolStats: () => ({
+      inUse: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     migrate: async () => {
       // Migrations run on one dedicated connection holding an advisory lock, so several
       // processes starting together apply them exactly once.

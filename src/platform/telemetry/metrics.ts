@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -21,4 +21,28 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   return { registry, httpRequestDuration };
+}
+
+/**
+ * `switchyard_db_pool_connections{state}` from the PostgreSQL pool's own counters, read at scrape
+ * time. Embedded PGlite has no pool (one in-process connection): the metric is declared with no
+ * samples, so dashboards show "no data" rather than a made-up number.
+ */
+export function registerDbPoolMetrics(
+  registry: Registry,
+  poolStats: (() => { inUse: number; idle: number; waiting: number }) | undefined,
+): void {
+  new Gauge({
+    name: 'switchyard_db_pool_connections',
+    help: 'PostgreSQL pool connections by state: in_use, idle, waiting (requests queued for one)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      if (!poolStats) return;
+      const s = poolStats();
+      this.set({ state: 'in_use' }, s.inUse);
+      this.set({ state: 'idle' }, s.idle);
+      this.set({ state: 'waiting' }, s.waiting);
+    },
+  });
 }
