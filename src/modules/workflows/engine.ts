@@ -646,6 +646,11 @@ export class Engine {
     for (const l of this.listeners.get(run.id) ?? []) l(run);
   }
 
+  /** A run ended outside an execution (cancelled over the API while nobody held it): counted like one. */
+  countFinished(status: 'succeeded' | 'failed' | 'cancelled'): void {
+    this.opts.onRunFinished?.(status);
+  }
+
   /** Runs this process is executing now (worker claims and inline runs): the busy-slots gauge. */
   get activeRuns(): number {
     return this.active.size;

@@ -89,8 +89,19 @@ describeEachBackend('workflow metrics', (getDb, backend) => {
     const wf = await c.create(exampleDefinition({ type: 'manual', config: {} }));
     const { runId } = await c.startRun(wf.id, { n: 7 });
     assert.equal((await c.waitForRun(runId)).status, 'succeeded');
+    // A waiting run cancelled over the API ends as cancelled too.
+    const delayed = await c.create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'wait', type: 'delay', config: { ms: 60_000 } }],
+      edges: [],
+    });
+    const waiting = (await c.startRun(delayed.id, {})).runId;
+    await c.waitForRun(waiting, ['waiting']);
+    assert.equal((await c.api('POST', `/api/v1/runs/${waiting}/cancel`)).status, 200);
+    assert.equal((await c.waitForRun(waiting)).status, 'cancelled');
     let text = await scrape(t);
     assert.equal(sample(text, 'switchyard_runs_finished_total{status="succeeded"}'), 1, text);
+    assert.equal(sample(text, 'switchyard_runs_finished_total{status="cancelled"}'), 1, text);
     assert.equal(sample(text, 'switchyard_runs_finished_total{status="failed"}'), 0);
     assert.equal(sample(text, 'switchyard_worker_concurrency'), 4);
     assert.equal(sample(text, 'switchyard_queue_depth{queue="runs"}'), 0);

@@ -447,15 +447,17 @@ export async function cancelRun(deps: WorkflowsDeps, ctx: ActorContext, id: stri
     if (r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled') {
       throw conflict('RUN_FINISHED', `Run ${id} already ${r.status}.`, { status: r.status });
     }
-    await tx.execute(sql`update runs set cancel_requested = true, updated_at = now(),
+    const updated = (await tx.execute(sql`update runs set cancel_requested = true, updated_at = now(),
         status = case when lease_until is null or lease_until < now() then 'cancelled' else status end,
         finished_at = case when lease_until is null or lease_until < now() then now() else finished_at end,
         error = case when lease_until is null or lease_until < now()
           then '{"code":"RUN_CANCELLED","message":"Cancelled."}'::jsonb else error end
-      where id = ${id}`);
+      where id = ${id} returning status`)) as unknown as { rows: { status: string }[] };
     await recordAudit(tx, ctx, { action: 'run.cancelled', targetType: 'run', targetId: id });
-    return r;
+    return { ...r, endedHere: updated.rows[0]?.status === 'cancelled' };
   });
+  // Nobody held it, so no worker will end it: count it here (a held one is counted by its worker).
+  if (outcome.endedHere) deps.engine.countFinished('cancelled');
   // A cancelled sub-run fails the step waiting for it (the parent sees it when it wakes).
   if (outcome.parentRunId) await deps.engine.wakeRun(outcome.parentRunId);
   return { id, previousStatus: outcome.status, cancelRequested: true };
