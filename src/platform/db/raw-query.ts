@@ -18,6 +18,12 @@ interface QueryableClient {
 
 const isPgPool = (c: object) => 'totalCount' in c && 'idleCount' in c;
 
+/** The connection was ended by the server (admin or crash shutdown), not the statement refused. */
+function connectionEnded(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '57P01' || code === '57P02';
+}
+
 /**
  * Runs a hand-written statement on the database's own client, bypassing Drizzle's query builder
  * (~80 µs per statement, measured in bench/): for a few hot paths only. Not for transactions —
@@ -28,7 +34,17 @@ export async function rawQuery<T>(db: Database, stmt: RawStatement): Promise<T[]
   const client = (db as unknown as { $client?: QueryableClient }).$client;
   if (!client || typeof client.query !== 'function') throw new Error('database client does not support raw queries');
   if (isPgPool(client as object)) {
-    return (await client.query({ name: stmt.name, text: stmt.text, values: stmt.values })).rows as T[];
+    const run = async () => (await client.query({ name: stmt.name, text: stmt.text, values: stmt.values })).rows as T[];
+    // After a server restart the pool can hand out idle connections whose backends are already
+    // gone, before it has seen them close: the server ended them (57P01/57P02) without running the
+    // statement, so it is safe to retry on another connection (a few times: several may be dead).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (attempt >= 3 || !connectionEnded(err)) throw err;
+      }
+    }
   }
   return (await pgliteExecute(client, stmt)).rows as T[];
 }
