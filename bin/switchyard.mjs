@@ -34,14 +34,42 @@ function freshBuild() {
   return buildTime;
 }
 
+// Tracing (OpenTelemetry), only when an OTLP endpoint is configured: the instrumentations must
+// patch http, pg and ioredis before the application imports them, so the SDK starts here, first.
+// The loader hook lets them see ES modules too. Without an endpoint none of it is loaded.
+const TRACED_COMMANDS = new Set(['start', 'api', 'worker', 'scheduler']);
+const command = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'start';
+const traced =
+  TRACED_COMMANDS.has(command) &&
+  process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true' &&
+  process.env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() !== 'none' &&
+  Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+if (traced) {
+  const { register } = await import('node:module');
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+}
+
 let main;
-if (freshBuild() !== undefined) {
-  ({ main } = await import(built));
-} else {
+let tracing;
+const fromBuild = freshBuild() !== undefined;
+if (!fromBuild) {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../src/main.ts'));
 }
+if (traced) {
+  const { startTracing } = await import(
+    fromBuild ? path.join(root, 'dist', 'tracing.mjs') : '../src/platform/telemetry/tracing-sdk.ts'
+  );
+  try {
+    tracing = startTracing(command, process.env);
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
+({ main } = await import(fromBuild ? built : '../src/main.ts'));
 const code = await main(process.argv.slice(2), process.env);
+// Spans still buffered go to the collector before the process ends (bounded).
+await tracing?.shutdown();
 // Flush pino's stdout before exiting (process.exit would cut an async write short).
 process.stdout.write('', () => process.exit(code));

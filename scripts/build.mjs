@@ -17,7 +17,11 @@ const dist = path.join(root, 'dist');
 const staging = `${dist}.${process.pid}.tmp`;
 try {
   const result = await build({
-    entryPoints: { switchyard: path.join(root, 'src', 'main.ts') },
+    entryPoints: {
+      switchyard: path.join(root, 'src', 'main.ts'),
+      // The OpenTelemetry SDK, loaded before the application only when tracing is configured.
+      tracing: path.join(root, 'src', 'platform', 'telemetry', 'tracing-sdk.ts'),
+    },
     outdir: staging,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',

@@ -47,6 +47,7 @@ import { enforcePermission } from './platform/http/authorize.ts';
 import { type Dashboard, type DashboardOptions, registerDashboard } from './platform/http/dashboard.ts';
 import { AppError } from './platform/errors.ts';
 import { sendProblem } from './platform/http/problem.ts';
+import { tracingHandle } from './platform/telemetry/tracing.ts';
 import { setRequestContext } from './platform/http/request-context.ts';
 import { registerRateLimits } from './platform/http/rate-limits.ts';
 import { helmetHeaders } from './platform/http/security-headers.ts';
@@ -119,6 +120,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // still leave as problem documents.
     frameworkErrors: (err, req, reply) => sendProblem(reply, req, err),
   });
+
+  // Tracing (when configured): a span per request with its route, so it comes before any route.
+  const tracing = tracingHandle();
+  if (tracing) await app.register(tracing.fastifyPlugin);
 
   // Only JSON bodies: text/plain would otherwise reach schemas as a string and blur errors.
   app.removeContentTypeParser('text/plain');

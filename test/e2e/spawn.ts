@@ -55,6 +55,8 @@ const CONFIG_VARS = [
 export function cliEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_VARS) delete env[name];
+  // OpenTelemetry's variables too: a developer's collector must not receive the tests' spans.
+  for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
   Object.assign(env, {
     PORT: '0',
     // Several workers and schedulers run side by side in these tests: each metrics listener on a free port.

@@ -6,6 +6,7 @@ import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { idPattern, newId } from '../../platform/ids.ts';
 import type { QueueAdapter } from '../../platform/queue/queue.ts';
+import { captureTraceContext } from '../../platform/telemetry/tracing.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../platform/validation.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { CreateJobInput, Job, JobSummary, ListJobsQuery } from './jobs.dto.ts';
@@ -114,6 +115,7 @@ export async function createJob(
       maxAttempts: input.maxAttempts,
       idempotencyKey: key,
       createdBy: `${ctx.actor.type}:${ctx.actor.id}`,
+      traceContext: captureTraceContext(),
       createdAt: now,
       updatedAt: now,
     });

@@ -29,6 +29,8 @@ export const jobs = pgTable(
     idempotencyKey: text('idempotency_key'),
     messageId: text('message_id'),
     createdBy: text('created_by').notNull(),
+    /** W3C trace context of the request that submitted the job: its execution continues that trace. */
+    traceContext: text('trace_context'),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
     createdAt: ts('created_at').notNull().defaultNow(),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ActorContext } from '../../platform/context.ts';
 import type { Database, Executor } from '../../platform/db/database.ts';
 import { inTenant } from '../../platform/db/tenant-scope.ts';
+import { inSpan, restoreTraceContext, SpanKind } from '../../platform/telemetry/tracing.ts';
 import { idPattern } from '../../platform/ids.ts';
 import type { OutboundFetch } from '../../platform/net/index.ts';
 import { type Consumer, PermanentJobError, type QueueAdapter, type QueueMessage } from '../../platform/queue/queue.ts';
@@ -156,10 +157,33 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
         payload: jobs.payload,
         maxAttempts: jobs.maxAttempts,
         createdBy: jobs.createdBy,
+        traceContext: jobs.traceContext,
       });
     // Cancelled, finished, or owned by another message (a duplicate enqueue): acknowledge.
     if (!claimed) return;
+    // The attempt continues the trace of the request that submitted the job, in whichever process.
+    await inSpan(
+      `job ${claimed.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: claimed.traceContext ? restoreTraceContext(claimed.traceContext) : undefined,
+        attributes: {
+          'switchyard.job.id': jobId,
+          'switchyard.job.type': claimed.type,
+          'switchyard.job.attempt': msg.attempt,
+          'switchyard.tenant.id': tenantId,
+        },
+      },
+      () => execute(msg, jobId, tenantId, claimed),
+    );
+  }
 
+  async function execute(
+    msg: QueueMessage<unknown>,
+    jobId: string,
+    tenantId: string,
+    claimed: { type: string; payload: unknown; maxAttempts: number; createdBy: string },
+  ): Promise<void> {
     const log = logger.child({ jobId, tenantId, jobType: claimed.type, attempt: msg.attempt });
     let lastWrite = 0;
     let lastProgress = -1;

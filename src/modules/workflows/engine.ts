@@ -4,6 +4,14 @@ import type { Logger } from 'pino';
 import type { Database } from '../../platform/db/database.ts';
 import { rawQuery } from '../../platform/db/raw-query.ts';
 import { newId } from '../../platform/ids.ts';
+import {
+  captureTraceContext,
+  inSpan,
+  restoreTraceContext,
+  SpanKind,
+  SpanStatusCode,
+} from '../../platform/telemetry/tracing.ts';
+import { context } from '@opentelemetry/api';
 import { listenerFor } from '../../platform/queue/postgres-queue.ts';
 import { backoffDelay, type Consumer, type QueueAdapter } from '../../platform/queue/queue.ts';
 import type { WorkflowDefinition } from './definition.ts';
@@ -136,6 +144,8 @@ interface RunRow {
   created_at: Date | string;
   parent_run_id: string | null;
   trigger_type: string;
+  /** What started the run, as stored (`captureTraceContext`): every pass continues that trace. */
+  trace_context?: string | null;
 }
 
 /** A run claimed by `claimDue`, with the latest attempt of each of its steps. */
@@ -310,7 +320,8 @@ function claimSql(finishing: boolean): string {
            started_at = coalesce(started_at, now()), wake_at = null, queued_reason = null, updated_at = now()
          from cand c where runs.id = c.id and not exists (select 1 from held h where h.id = c.id)
          returning runs.id, runs.tenant_id, runs.workflow_id, runs.version, runs.status, runs.input, runs.lease_epoch,
-           runs.cancel_requested, runs.started_at, runs.created_at, runs.parent_run_id, runs.trigger_type
+           runs.cancel_requested, runs.started_at, runs.created_at, runs.parent_run_id, runs.trigger_type,
+           runs.trace_context
        ), abandoned as (
          update step_attempts a set status = 'failed', finished_at = now(),
            error = jsonb_build_object('code', 'WORKER_LOST', 'message',
@@ -458,6 +469,7 @@ export class Engine {
   }> {
     const runId = input.recordOnly?.runId ?? newId('run');
     const inline = input.inline ?? false;
+    const traceContext = captureTraceContext();
     if (
       inline &&
       !input.recordOnly &&
@@ -483,6 +495,7 @@ export class Engine {
           created_at: now,
           parent_run_id: null,
           trigger_type: input.triggerType,
+          trace_context: traceContext,
         };
         const done = this.track(this.executeLoaded({ row, epoch: 1, ...compiled, deferredInsert: input }, []));
         return { runId, created: true, done, deferred: true };
@@ -496,12 +509,12 @@ export class Engine {
              and webhook_secret is not distinct from $15::text))
        ), ins as (
          insert into runs (id, tenant_id, workflow_id, version, status, trigger_type, input, idempotency_key,
-           parent_run_id, parent_step_id, rerun_of, lease_owner, lease_epoch, lease_until, started_at)
+           parent_run_id, parent_step_id, rerun_of, lease_owner, lease_epoch, lease_until, started_at, trace_context)
          select $1, $3, wf.id, coalesce($4::int, wf.current_version),
            case when $9::boolean then 'running' else 'queued' end, $5, $6::jsonb, $7, $10, $11, $12,
            case when $9::boolean then $8 end, case when $9::boolean then 1 else 0 end,
            case when $9::boolean then now() + make_interval(secs => $13::double precision / 1000) end,
-           case when $9::boolean then now() end
+           case when $9::boolean then now() end, $16
          from wf
          on conflict (workflow_id, idempotency_key) where idempotency_key is not null do nothing
          returning id, version, lease_epoch
@@ -526,6 +539,7 @@ export class Engine {
         this.leaseMs,
         input.webhookGuard?.key ?? null,
         input.webhookGuard?.sealedSecret ?? null,
+        traceContext,
       ],
     );
     let row = rows[0];
@@ -564,6 +578,7 @@ export class Engine {
           created_at: now,
           parent_run_id: input.parentRunId ?? null,
           trigger_type: input.triggerType,
+          trace_context: traceContext,
         },
         Boolean(input.carryOver?.length),
       ),
@@ -772,7 +787,7 @@ export class Engine {
                          where v.workflow_id = runs.workflow_id and v.version = runs.version), 10)
              and (select count(*) from runs r where r.tenant_id = runs.tenant_id and r.status = 'running') < $4::int))
          returning id, tenant_id, workflow_id, version, status, input, lease_epoch, cancel_requested, started_at, created_at,
-           parent_run_id, trigger_type
+           parent_run_id, trigger_type, trace_context
        ), abandoned as (
          update step_attempts a set status = 'failed', finished_at = now(),
            error = jsonb_build_object('code', 'WORKER_LOST', 'message',
@@ -936,7 +951,37 @@ export class Engine {
     return this.execute(row, row.lease_epoch, attempts);
   }
 
-  private async executeLoaded(run: LoadedRun, attempts: AttemptRow[]): Promise<RunSummary> {
+  /**
+   * One pass over a run, in a span that continues the trace of whatever started the run (the
+   * webhook's request, the parent run's step, the schedule's tick), in whichever process.
+   */
+  private executeLoaded(run: LoadedRun, attempts: AttemptRow[]): Promise<RunSummary> {
+    const row = run.row;
+    return inSpan(
+      'run',
+      {
+        kind: SpanKind.CONSUMER,
+        parent: row.trace_context ? restoreTraceContext(row.trace_context) : context.active(),
+        attributes: {
+          'switchyard.run.id': row.id,
+          'switchyard.workflow.id': row.workflow_id,
+          'switchyard.workflow.version': row.version,
+          'switchyard.tenant.id': row.tenant_id,
+          'switchyard.run.trigger': row.trigger_type,
+          'switchyard.run.pass': run.epoch,
+        },
+      },
+      async (span) => {
+        const summary = await this.executePass(run, attempts);
+        span.setAttribute('switchyard.run.status', summary.status);
+        if (summary.status === 'failed')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode(summary.error) });
+        return summary;
+      },
+    );
+  }
+
+  private async executePass(run: LoadedRun, attempts: AttemptRow[]): Promise<RunSummary> {
     const runId = run.row.id;
     const epoch = run.epoch;
     try {
@@ -1140,6 +1185,26 @@ class RunExecution {
     };
   }
 
+  /** A step attempt's span (`step <kind>`), a child of the run's; ends with the attempt's outcome. */
+  private stepSpan<O extends StepOutcome>(step: PlanStep, attempt: number, fn: () => Promise<O>): Promise<O> {
+    return inSpan(
+      `step ${step.type}`,
+      {
+        attributes: {
+          'switchyard.step.id': step.id,
+          'switchyard.step.type': step.type,
+          'switchyard.step.attempt': attempt,
+          'switchyard.run.id': this.run.row.id,
+        },
+      },
+      async (span) => {
+        const outcome = await fn();
+        span.setAttribute('switchyard.step.outcome', outcome.kind === 'wait' ? 'waiting' : 'succeeded');
+        return outcome;
+      },
+    );
+  }
+
   private checkOutput(output: unknown): void {
     const size = Buffer.byteLength(JSON.stringify(output ?? null));
     if (size > this.e.maxOutputBytes) {
@@ -1160,9 +1225,12 @@ class RunExecution {
     const logs: unknown[] = [];
     try {
       const config = configOf(kind, step);
-      const outcome = await kind.execute(config, this.stepContext(stepId, attempt, new AbortController().signal, logs));
-      if (outcome.kind !== 'done') throw new StepPermanentError('A pure step cannot wait.', 'STEP_INVALID_OUTCOME');
-      this.checkOutput(outcome.output);
+      const outcome = await this.stepSpan(step, attempt, async () => {
+        const o = await kind.execute(config, this.stepContext(stepId, attempt, new AbortController().signal, logs));
+        if (o.kind !== 'done') throw new StepPermanentError('A pure step cannot wait.', 'STEP_INVALID_OUTCOME');
+        this.checkOutput(o.output);
+        return o as Extract<StepOutcome, { kind: 'done' }>;
+      });
       this.succeed(stepId, step.type, attempt, outcome, started, logs);
       return undefined;
     } catch (err) {
@@ -1281,11 +1349,14 @@ class RunExecution {
     let outcome: StepOutcome;
     try {
       const config = configOf(kind, step);
-      outcome = await raceAbort(
-        kind.execute(config, this.stepContext(stepId, attempt, abort.signal, logs)),
-        abort.signal,
-      );
-      if (outcome.kind === 'done') this.checkOutput(outcome.output);
+      outcome = await this.stepSpan(step, attempt, async () => {
+        const o = await raceAbort(
+          kind.execute(config, this.stepContext(stepId, attempt, abort.signal, logs)),
+          abort.signal,
+        );
+        if (o.kind === 'done') this.checkOutput(o.output);
+        return o;
+      });
     } catch (err) {
       clearTimeout(timer);
       clearInterval(heartbeat);
@@ -1483,8 +1554,8 @@ class RunExecution {
              and webhook_secret is not distinct from $11::text))
        ), r as (
          insert into runs (id, tenant_id, workflow_id, version, status, trigger_type, input, output, error,
-           lease_owner, lease_epoch, lease_until, started_at, finished_at)
-         select $1, $3, wf.id, $4::int, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, null, 1, null, $12::timestamptz, now()
+           lease_owner, lease_epoch, lease_until, started_at, finished_at, trace_context)
+         select $1, $3, wf.id, $4::int, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, null, 1, null, $12::timestamptz, now(), $15
          from wf
          returning id, tenant_id
        ), w as (
@@ -1512,6 +1583,7 @@ class RunExecution {
         this.scope.run.startedAt,
         this.e.workerId,
         JSON.stringify(rows),
+        this.run.row.trace_context ?? null,
       ],
     );
     if (res?.ok !== 1) {
@@ -1607,6 +1679,12 @@ class RunExecution {
     }
     throw new LeaseLost(`run ${this.run.row.id} is no longer ours (epoch ${this.run.epoch})`);
   }
+}
+
+/** A run error's code, for a span's status message. */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'failed';
 }
 
 function errorOf(err: unknown, stepId: string): { code: string; message: string; stepId: string; details?: unknown } {

@@ -64,6 +64,10 @@ const RunSchema = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     createdAt: z.string(),
+    traceId: z
+      .string()
+      .nullable()
+      .describe('The OpenTelemetry trace the run belongs to (null when tracing was off when it started)'),
   })
   .meta({ id: 'Run' });
 const AttemptSchema = z

@@ -360,6 +360,8 @@ const runView = (r: RunRow) => ({
   startedAt: r.startedAt?.toISOString() ?? null,
   finishedAt: r.finishedAt?.toISOString() ?? null,
   createdAt: r.createdAt.toISOString(),
+  // The trace id inside the stored `traceparent` (version-traceid-spanid-flags).
+  traceId: r.traceContext?.split('-')[1] ?? null,
 });
 
 export async function listRuns(deps: WorkflowsDeps, ctx: ActorContext, f: RunFilter) {

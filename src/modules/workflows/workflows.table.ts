@@ -97,6 +97,8 @@ export const runs = pgTable(
     parentStepId: text('parent_step_id'),
     /** Re-run of a failed run: steps that succeeded there are copied, not executed again. */
     rerunOf: text('rerun_of'),
+    /** W3C trace context of what started the run (`traceparent[;tracestate]`): each pass continues that trace. */
+    traceContext: text('trace_context'),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
     createdAt: ts('created_at').notNull().defaultNow(),

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, type ErrorKind, type FieldIssue } from '../errors.ts';
+import { activeTraceIds } from '../telemetry/tracing.ts';
 
 /** The one kind → status table. It is total: adding a kind without a status fails the build. */
 export const STATUS_BY_KIND = {
@@ -52,6 +53,10 @@ export const ProblemSchema = z
     instance: z.string().optional(),
     code: z.string().describe('Stable SCREAMING_SNAKE error code; never renamed once shipped'),
     requestId: z.string(),
+    traceId: z
+      .string()
+      .optional()
+      .describe('The W3C trace id of the request, when tracing is on: find the whole trace with it'),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
@@ -124,6 +129,7 @@ function kindForStatus(status: number): ErrorKind {
 
 export function problemBody(error: AppError, request: FastifyRequest) {
   const status = STATUS_BY_KIND[error.kind];
+  const traceId = activeTraceIds()?.traceId;
   return {
     ...error.extra,
     type: problemTypeUri(error.code),
@@ -133,6 +139,7 @@ export function problemBody(error: AppError, request: FastifyRequest) {
     instance: request.url.split('?')[0],
     code: error.code,
     requestId: request.id,
+    ...(traceId ? { traceId } : {}),
     ...(error.issues ? { issues: error.issues } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { activeTraceIds } from './tracing.ts';
 
 /**
  * Paths pino blanks out wherever they appear in a log line. Secrets must never reach a log:
@@ -56,6 +57,11 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+function traceFields(): Record<string, string> {
+  const ids = activeTraceIds();
+  return ids ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const base: pino.LoggerOptions = {
     level: options.level,
@@ -64,6 +70,9 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     serializers,
+    // With tracing on, every line written inside a span names it (trace_id/span_id, as in
+    // OpenTelemetry's log data model), so a log search leads to the trace and back.
+    mixin: traceFields,
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {

@@ -7801,6 +7801,8 @@ export interface components {
             requestId: string;
             status: number;
             title: string;
+            /** @description The W3C trace id of the request, when tracing is on: find the whole trace with it */
+            traceId?: string;
             /** @description Stable URI naming the problem type */
             type: string;
         } & {
@@ -7818,6 +7820,8 @@ export interface components {
             requestId: string;
             status: number;
             title: string;
+            /** @description The W3C trace id of the request, when tracing is on: find the whole trace with it */
+            traceId?: string;
             /** @description Stable URI naming the problem type */
             type: string;
         } & {
@@ -7864,6 +7868,8 @@ export interface components {
             startedAt: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+            /** @description The OpenTelemetry trace the run belongs to (null when tracing was off when it started) */
+            traceId: string | null;
             triggerType: string;
             version: number;
             workflowId: string;
@@ -7880,6 +7886,8 @@ export interface components {
             startedAt: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+            /** @description The OpenTelemetry trace the run belongs to (null when tracing was off when it started) */
+            traceId: string | null;
             triggerType: string;
             version: number;
             workflowId: string;
@@ -7896,6 +7904,8 @@ export interface components {
             startedAt: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+            /** @description The OpenTelemetry trace the run belongs to (null when tracing was off when it started) */
+            traceId: string | null;
             triggerType: string;
             version: number;
             workflowId: string;
@@ -7909,6 +7919,8 @@ export interface components {
             startedAt: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+            /** @description The OpenTelemetry trace the run belongs to (null when tracing was off when it started) */
+            traceId: string | null;
             triggerType: string;
             version: number;
             workflowId: string;
