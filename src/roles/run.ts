@@ -13,7 +13,7 @@ import type { Config } from '../config.ts';
 import { type DatabaseHandle, MIGRATIONS_DIR, openDatabase } from '../platform/db/database.ts';
 import { ROOT } from '../paths.ts';
 import { redactUrl } from '../platform/telemetry/logger.ts';
-import { createMetrics, registerDbPoolMetrics } from '../platform/telemetry/metrics.ts';
+import { createMetrics, registerDbPoolMetrics, registerDbQueryMetrics } from '../platform/telemetry/metrics.ts';
 import { type MetricsServer, serveMetrics } from '../platform/telemetry/metrics-server.ts';
 
 export type Role = 'api' | 'worker' | 'scheduler';
@@ -147,6 +147,8 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
   const redisProbe = config.redis ? createRedisProbe(config.redis.url) : undefined;
   const metrics = createMetrics();
   registerDbPoolMetrics(metrics.registry, handle.poolStats?.bind(handle));
+  // For the process's life: one registry per process.
+  registerDbQueryMetrics(metrics.registry);
   // One per process, shared by the API and the worker: one instance provider, one offline engine.
   const ai = createAiRuntime({ db: handle.db, ring, outbound: config.outbound, config: config.ai, metrics });
   const workflows = await createWorkflowRuntime({

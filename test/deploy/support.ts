@@ -37,8 +37,21 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  * samples on PostgreSQL only (PGlite has no pool).
  */
 export const EXPORTED_METRICS = {
-  histograms: ['http_request_duration_seconds', 'nodejs_gc_duration_seconds'],
+  histograms: [
+    'http_request_duration_seconds',
+    'nodejs_gc_duration_seconds',
+    'switchyard_db_query_duration_seconds',
+    'switchyard_run_duration_seconds',
+    'switchyard_step_duration_seconds',
+    'switchyard_job_duration_seconds',
+  ],
   others: [
+    'switchyard_step_attempts_total',
+    'switchyard_step_retries_total',
+    'switchyard_lease_expiries_total',
+    'switchyard_job_attempts_total',
+    'switchyard_outbox_pending',
+    'switchyard_outbox_lag_seconds',
     'switchyard_ai_calls_total',
     'switchyard_ai_tokens_total',
     'switchyard_queue_depth',
@@ -62,8 +75,8 @@ export const EXPORTED_METRICS = {
  * list is repeated in the header of deploy/prometheus/alerts.yml (a test keeps the two equal).
  */
 export const EXPECTED_METRICS = {
-  histograms: ['switchyard_db_query_duration_seconds'],
-  others: [],
+  histograms: [] as string[],
+  others: [] as string[],
 } as const;
 
 /** Prometheus's own series, always there. */

@@ -44,6 +44,8 @@ export interface JobWorkerOptions {
    * `job.failed` audit entry, written with the failure, is their durable event.
    */
   onJobSucceeded?: (job: EndedJob) => Promise<void>;
+  /** Every attempt that ran its handler, with how it ended (metrics); cheap, must not throw. */
+  onJobAttempt?: (type: string, outcome: 'succeeded' | 'retrying' | 'failed', seconds: number) => void;
 }
 
 /** What a job event carries. */
@@ -185,6 +187,8 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
     claimed: { type: string; payload: unknown; maxAttempts: number; createdBy: string },
   ): Promise<void> {
     const log = logger.child({ jobId, tenantId, jobType: claimed.type, attempt: msg.attempt });
+    const startedAt = performance.now();
+    const took = () => (performance.now() - startedAt) / 1000;
     let lastWrite = 0;
     let lastProgress = -1;
     const ctx: JobContext = {
@@ -247,6 +251,7 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
         if (rows.length === 0) throw new JobCancelled(`job ${jobId} was cancelled before it finished`);
       });
       log.info('job succeeded');
+      opts.onJobAttempt?.(claimed.type, 'succeeded', took());
     } catch (err) {
       if (err instanceof JobCancelled) {
         log.info('job attempt stopped: cancelled or taken over');
@@ -258,6 +263,7 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
         claimed.maxAttempts,
         err,
         log,
+        took(),
       );
       return;
     }
@@ -281,6 +287,7 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
     maxAttempts: number,
     err: unknown,
     log: Logger,
+    seconds: number,
   ): Promise<void> {
     const { tenantId, jobId } = job;
     const permanent =
@@ -317,6 +324,7 @@ export function createJobWorker(opts: JobWorkerOptions): JobWorker {
     const rows = last ? await inTenant(db, tenantId, record) : await record(db);
     // No longer ours (cancelled meanwhile): nothing to retry.
     if (rows.length === 0) return;
+    opts.onJobAttempt?.(job.type, last ? 'failed' : 'retrying', seconds);
     if (permanent) throw new PermanentJobError(error.message);
     throw err instanceof Error ? err : new Error(error.message);
   }

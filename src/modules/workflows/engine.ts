@@ -81,7 +81,12 @@ export interface EngineOptions {
    * Called synchronously when this process ends a run, however it ended (including a cancel seen
    * mid-step): the finished-runs counter. Must be cheap and must not throw.
    */
-  onRunFinished?: (status: 'succeeded' | 'failed' | 'cancelled') => void;
+  onRunFinished?: (
+    status: 'succeeded' | 'failed' | 'cancelled',
+    info?: { triggerType: string; seconds?: number | undefined },
+  ) => void;
+  /** Cheap synchronous counters (metrics): step attempts, retries, lease takeovers. Must not throw. */
+  observer?: EngineObserver;
   /** Called after a run ends (run events for event triggers); errors are logged, not thrown. */
   onRunEnded?: (run: {
     id: string;
@@ -91,6 +96,13 @@ export interface EngineOptions {
     triggerType: string;
     error: unknown;
   }) => Promise<void>;
+}
+
+export interface EngineObserver {
+  stepAttempt(kind: string, outcome: 'succeeded' | 'waiting' | 'failed' | 'interrupted', seconds: number): void;
+  stepRetry(kind: string): void;
+  /** Runs claimed from a holder whose lease had expired. */
+  leaseExpired(count: number): void;
 }
 
 export interface StartRunInput {
@@ -342,6 +354,8 @@ function claimSql(finishing: boolean): string {
            coalesce((select json_agg(a) from att a where a.run_id = c.id), '[]'::json))) from claimed c), '[]'::json) as runs,
          coalesce((select json_agg(distinct p.workflow_id) from parked p), '[]'::json) as held,
          (select count(*) from abandoned) as abandoned,
+         (select count(*)::int from cand c where c.status = 'running' and exists (select 1 from claimed x where x.id = c.id))
+           as expired,
          (select (extract(epoch from (min(${DUE}) - now())) * 1000)::float8 from runs
            where status in ('queued', 'running', 'waiting') and ${DUE} > now()) as next_due_ms`;
 }
@@ -435,11 +449,12 @@ export class Engine {
     const slots = Math.min(items.length, poller?.openSlots ?? 0);
     if (poller && slots > 0) {
       // This worker's own runs ending: claim as many new ones in the same statement.
-      const [res] = await this.q<{ ok: string[]; runs: ClaimedRun[]; held: string[] }>(
+      const [res] = await this.q<{ ok: string[]; runs: ClaimedRun[]; held: string[]; expired: number }>(
         'engine_finish_and_claim',
         FINISH_AND_CLAIM_SQL,
         [this.workerId, this.leaseMs, slots, this.tenantConcurrency, JSON.stringify(items)],
       );
+      if (res?.expired) this.opts.observer?.leaseExpired(Number(res.expired));
       for (const w of res?.held ?? []) this.heldBack.add(w);
       if (res?.runs.length) poller.offer(res.runs);
       return new Set(res?.ok ?? []);
@@ -772,9 +787,9 @@ export class Engine {
    * the same instant can each pass the check once).
    */
   async advance(runId: string): Promise<void> {
-    const [claimed] = await this.q<RunRow & { attempts: AttemptRow[] }>(
+    const [claimed] = await this.q<RunRow & { attempts: AttemptRow[]; expired: boolean }>(
       'engine_claim',
-      `with claimed as (
+      `with prev as (select status from runs where id = $1), claimed as (
          update runs set status = 'running', lease_owner = $2, lease_epoch = lease_epoch + 1,
            lease_until = now() + make_interval(secs => $3::double precision / 1000),
            started_at = coalesce(started_at, now()), wake_at = null, queued_reason = null, updated_at = now()
@@ -804,6 +819,7 @@ export class Engine {
          order by a.step_id, a.attempt desc
        )
        select c.*, (select count(*) from abandoned)::int as abandoned,
+         (select status from prev) = 'running' as expired,
          coalesce((select json_agg(att) from att), '[]'::json) as attempts
        from claimed c`,
       [runId, this.workerId, this.leaseMs, this.tenantConcurrency],
@@ -812,6 +828,7 @@ export class Engine {
       await this.recordQueuedReason(runId);
       return; // finished, held by someone else, not due yet, or held back by a concurrency limit
     }
+    if (claimed.expired) this.opts.observer?.leaseExpired(1);
     await this.execute(claimed, claimed.lease_epoch, claimed.attempts);
   }
 
@@ -825,8 +842,10 @@ export class Engine {
     const [res] = await this.q<{
       runs: { row: RunRow; attempts: AttemptRow[] }[];
       held: string[];
+      expired: number;
       next_due_ms: number | null;
     }>('engine_claim_due', CLAIM_SQL, [this.workerId, this.leaseMs, n, this.tenantConcurrency]);
+    if (res?.expired) this.opts.observer?.leaseExpired(Number(res.expired));
     for (const w of res?.held ?? []) this.heldBack.add(w);
     let nextDueMs = res?.next_due_ms === null || res?.next_due_ms === undefined ? undefined : res.next_due_ms + 1;
     if (res?.held.length) nextDueMs = Math.min(nextDueMs ?? 1_000, 1_000);
@@ -987,7 +1006,7 @@ export class Engine {
     try {
       const summary = await new RunExecution(this, run, attempts).execute();
       if (summary.status === 'succeeded' || summary.status === 'failed' || summary.status === 'cancelled') {
-        this.opts.onRunFinished?.(summary.status);
+        this.opts.onRunFinished?.(summary.status, runEndInfo(run.row));
         this.notify(summary);
       }
       return summary;
@@ -999,7 +1018,7 @@ export class Engine {
           output: null,
           error: { code: 'RUN_CANCELLED', message: 'Cancelled.' },
         };
-        this.opts.onRunFinished?.('cancelled');
+        this.opts.onRunFinished?.('cancelled', runEndInfo(run.row));
         this.notify(summary);
         if (run.row.parent_run_id) await this.wakeRun(run.row.parent_run_id);
         return summary;
@@ -1198,9 +1217,20 @@ class RunExecution {
         },
       },
       async (span) => {
-        const outcome = await fn();
-        span.setAttribute('switchyard.step.outcome', outcome.kind === 'wait' ? 'waiting' : 'succeeded');
-        return outcome;
+        const started = performance.now();
+        const observer = this.e.opts.observer;
+        try {
+          const outcome = await fn();
+          const result = outcome.kind === 'wait' ? 'waiting' : 'succeeded';
+          span.setAttribute('switchyard.step.outcome', result);
+          observer?.stepAttempt(step.type, result, (performance.now() - started) / 1000);
+          return outcome;
+        } catch (err) {
+          const result = err instanceof LeaseLost || err instanceof RunCancelled ? 'interrupted' : 'failed';
+          span.setAttribute('switchyard.step.outcome', result);
+          observer?.stepAttempt(step.type, result, (performance.now() - started) / 1000);
+          throw err;
+        }
       },
     );
   }
@@ -1410,6 +1440,7 @@ class RunExecution {
     this.pending.push(row);
     this.state.set(stepId, { status: 'failed' });
     if (!permanent && attempt < maxAttempts) {
+      this.e.opts.observer?.stepRetry(step.type);
       const delay = backoffDelay({ baseMs: retry.backoffMs, maxMs: retry.maxBackoffMs, jitter: 0.5 }, attempt + 1);
       const wakeAt = new Date(Date.now() + delay);
       await this.commit({ kind: 'park', status: 'waiting', wakeAt });
@@ -1679,6 +1710,12 @@ class RunExecution {
     }
     throw new LeaseLost(`run ${this.run.row.id} is no longer ours (epoch ${this.run.epoch})`);
   }
+}
+
+/** What the finished-runs metrics record of a run that ends in this pass. */
+function runEndInfo(row: RunRow): { triggerType: string; seconds: number } {
+  const started = new Date(row.started_at ?? row.created_at).getTime();
+  return { triggerType: row.trigger_type, seconds: (Date.now() - started) / 1000 };
 }
 
 /** A run error's code, for a span's status message. */

@@ -25,7 +25,7 @@ import { evaluate, truthy } from './expressions.ts';
  */
 
 /** Events read from the audit log: the action of the entry is the event's type. */
-const AUDIT_EVENTS = ['item.created', 'item.updated', 'item.deleted', 'job.failed', 'insight.raised'] as const;
+export const AUDIT_EVENTS = ['item.created', 'item.updated', 'item.deleted', 'job.failed', 'insight.raised'] as const;
 const SUBSCRIPTIONS_TTL_MS = 2_000;
 
 interface Subscription {

@@ -10,7 +10,7 @@ import { createSandbox, type Sandbox } from '../../platform/sandbox/sandbox.ts';
 import { aiStepKinds, type AiRuntime, createAiRuntime, createAiStepPort } from '../ai/index.ts';
 import { startInsightsJob } from '../insights/index.ts';
 import { createJobWorker } from '../jobs/index.ts';
-import { Engine } from './engine.ts';
+import { Engine, RUNS_QUEUE } from './engine.ts';
 import { EventRelay } from './events.ts';
 import { createWebhookSigner } from './signing-keys.ts';
 import { registerWorkflowMetrics, type WorkflowMetrics } from './workflows.metrics.ts';
@@ -76,6 +76,11 @@ export function buildRegistry(): StepRegistry {
 }
 
 export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promise<WorkflowRuntime> {
+  let metrics: WorkflowMetrics | undefined;
+  // The engine counts the runs it takes over itself (whatever the dispatch): not their messages too.
+  const onLeaseExpired = (q: string, n: number) => {
+    if (q !== RUNS_QUEUE) metrics?.leaseExpired(q, n);
+  };
   // BullMQ (and ioredis, msgpackr) load only where they are used: ~1 s less start-up elsewhere.
   const queue =
     opts.queue ??
@@ -83,8 +88,9 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
       ? (await import('../../platform/queue/bullmq-queue.ts')).createBullmqQueue({
           url: opts.redisUrl,
           logger: opts.logger,
+          onLeaseExpired,
         })
-      : createPostgresQueue(opts.db, { logger: opts.logger }));
+      : createPostgresQueue(opts.db, { logger: opts.logger, onLeaseExpired }));
   const registry = buildRegistry();
   let sandbox: Sandbox | undefined;
   const fetch = createOutboundFetch(opts.outbound, { timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024 });
@@ -99,11 +105,15 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
     });
   // eslint-disable-next-line prefer-const -- assigned once the engine it needs exists
   let relay: EventRelay | undefined;
-  let metrics: WorkflowMetrics | undefined;
   const engine = new Engine({
     onRunEnded: (run) => relay?.runEnded(run) ?? Promise.resolve(),
     // A counter increment: the only metrics work on the engine's path.
-    onRunFinished: (status) => metrics?.runFinished(status),
+    onRunFinished: (status, info) => metrics?.runFinished(status, info),
+    observer: {
+      stepAttempt: (kind, outcome, seconds) => metrics?.stepAttempt(kind, outcome, seconds),
+      stepRetry: (kind) => metrics?.stepRetry(kind),
+      leaseExpired: (n) => metrics?.leaseExpired(RUNS_QUEUE, n),
+    },
     db: opts.db,
     queue,
     registry,
@@ -130,6 +140,7 @@ export async function createWorkflowRuntime(opts: WorkflowRuntimeOptions): Promi
     logger: opts.logger,
     fetch,
     onJobSucceeded: (job) => relay?.jobSucceeded(job) ?? Promise.resolve(),
+    onJobAttempt: (type, outcome, seconds) => metrics?.jobAttempt(type, outcome, seconds),
   });
   relay = new EventRelay(opts.db, engine, opts.logger);
   let workerSlots = 0;

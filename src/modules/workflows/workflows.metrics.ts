@@ -1,6 +1,7 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Database } from '../../platform/db/database.ts';
 import { rawQuery } from '../../platform/db/raw-query.ts';
+import { AUDIT_EVENTS } from './events.ts';
 
 /**
  * The engine's metrics. The queue and stuck-run gauges describe the database, not this process:
@@ -25,14 +26,31 @@ export interface WorkflowMetricsDeps {
   stuckAfterMs?: number;
 }
 
+export type RunEnd = 'succeeded' | 'failed' | 'cancelled';
+/** How a step attempt ended: `interrupted` is a lost lease or a cancel seen mid-step. */
+export type StepAttemptOutcome = 'succeeded' | 'waiting' | 'failed' | 'interrupted';
+export type JobAttemptOutcome = 'succeeded' | 'retrying' | 'failed';
+
 export interface WorkflowMetrics {
-  runFinished(status: 'succeeded' | 'failed' | 'cancelled'): void;
+  /** A run ended here; `seconds` from its start (unknown for a run cancelled while nobody held it). */
+  runFinished(status: RunEnd, info?: { triggerType: string; seconds?: number | undefined }): void;
+  stepAttempt(kind: string, outcome: StepAttemptOutcome, seconds: number): void;
+  /** A failed attempt that will be tried again after its back-off. */
+  stepRetry(kind: string): void;
+  /** Work taken over after its holder's lease expired (a crashed or stalled worker). */
+  leaseExpired(queue: string, count: number): void;
+  jobAttempt(type: string, outcome: JobAttemptOutcome, seconds: number): void;
 }
 
 interface Snapshot {
   queues: { queue: string; depth: number; oldest: number }[];
+  outboxes: { outbox: string; pending: number; lag: number }[];
   stuck: number;
 }
+
+/** Trigger types a run can have; anything else (there is nothing else today) is `other`. */
+const TRIGGERS = new Set(['manual', 'webhook', 'schedule', 'event', 'error', 'subworkflow', 'rerun', 'retry']);
+const DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 1800, 3600, 21600, 86400];
 
 /**
  * `runs` is the engine's queue (queued runs, and waiting runs whose wake-up is due); every other
@@ -41,17 +59,22 @@ interface Snapshot {
  * wake-up that long overdue: nobody picked them up.
  */
 const SNAPSHOT_SQL = `
-  select 'runs' as queue, count(*)::int as depth,
+  select 'queue' as kind, 'runs' as queue, count(*)::int as depth,
          coalesce(extract(epoch from now() - min(coalesce(wake_at, created_at))), 0)::float8 as oldest,
          0 as stuck
     from runs
    where (status = 'queued' and (wake_at is null or wake_at <= now()))
       or (status = 'waiting' and wake_at <= now())
   union all
-  select queue, count(*)::int, coalesce(extract(epoch from now() - min(run_at)), 0)::float8, 0
+  select 'queue', queue, count(*)::int, coalesce(extract(epoch from now() - min(run_at)), 0)::float8, 0
     from queue_jobs where state = 'waiting' and run_at <= now() group by queue
   union all
-  select null, 0, 0, count(*)::int
+  -- The event relay's outbox is the audit log: entries of relayed actions past its cursor.
+  select 'outbox', 'events', count(*)::int, coalesce(extract(epoch from now() - min(created_at)), 0)::float8, 0
+    from audit_logs
+   where id > coalesce((select position from event_cursors where name = 'audit'), '') and action = any($2::text[])
+  union all
+  select 'stuck', null, 0, 0, count(*)::int
     from runs
    where (status = 'running' and lease_until < now() - make_interval(secs => $1))
       or (status = 'waiting' and wake_at < now() - make_interval(secs => $1))`;
@@ -62,14 +85,20 @@ export function registerWorkflowMetrics(deps: WorkflowMetricsDeps): WorkflowMetr
   let cached: { at: number; value: Promise<Snapshot> } | undefined;
   const snapshot = (): Promise<Snapshot> => {
     if (!cached || Date.now() - cached.at >= cacheMs) {
-      const value = rawQuery<{ queue: string | null; depth: number; oldest: number; stuck: number }>(deps.db, {
-        name: 'metrics_queue_snapshot',
-        text: SNAPSHOT_SQL,
-        values: [(deps.stuckAfterMs ?? 60_000) / 1000],
-      }).then((rows) => ({
+      const value = rawQuery<{ kind: string; queue: string | null; depth: number; oldest: number; stuck: number }>(
+        deps.db,
+        {
+          name: 'metrics_queue_snapshot',
+          text: SNAPSHOT_SQL,
+          values: [(deps.stuckAfterMs ?? 60_000) / 1000, [...AUDIT_EVENTS]],
+        },
+      ).then((rows) => ({
         queues: rows
-          .filter((r) => r.queue !== null)
+          .filter((r) => r.kind === 'queue')
           .map((r) => ({ queue: r.queue as string, depth: Number(r.depth), oldest: Number(r.oldest) })),
+        outboxes: rows
+          .filter((r) => r.kind === 'outbox')
+          .map((r) => ({ outbox: r.queue as string, pending: Number(r.depth), lag: Number(r.oldest) })),
         stuck: rows.reduce((n, r) => n + Number(r.stuck), 0),
       }));
       cached = { at: Date.now(), value };
@@ -134,6 +163,26 @@ export function registerWorkflowMetrics(deps: WorkflowMetricsDeps): WorkflowMetr
       this.set((deps.lastSchedulerTick() ?? 0) / 1000);
     },
   });
+  new Gauge({
+    name: 'switchyard_outbox_pending',
+    help: 'Entries written but not yet relayed, by outbox (events: the audit log entries event triggers read)',
+    labelNames: ['outbox'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const o of (await snapshot()).outboxes) this.set({ outbox: o.outbox }, o.pending);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_outbox_lag_seconds',
+    help: 'Age of the oldest entry not yet relayed, by outbox; 0 when caught up (database-wide: aggregate with max)',
+    labelNames: ['outbox'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const o of (await snapshot()).outboxes) this.set({ outbox: o.outbox }, o.lag);
+    },
+  });
   const finished = new Counter({
     name: 'switchyard_runs_finished_total',
     help: 'Runs this process ended, by final status',
@@ -141,5 +190,68 @@ export function registerWorkflowMetrics(deps: WorkflowMetricsDeps): WorkflowMetr
     registers: [registry],
   });
   for (const status of ['succeeded', 'failed', 'cancelled'] as const) finished.inc({ status }, 0);
-  return { runFinished: (status) => finished.inc({ status }) };
+  const runDuration = new Histogram({
+    name: 'switchyard_run_duration_seconds',
+    help: 'Time from a run’s start to its end (waits included), by trigger type and final status',
+    labelNames: ['trigger', 'status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const stepAttempts = new Counter({
+    name: 'switchyard_step_attempts_total',
+    help: 'Step attempts this process executed, by step kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+  const stepDuration = new Histogram({
+    name: 'switchyard_step_duration_seconds',
+    help: 'Duration of one step attempt (until it succeeded, failed or began to wait), by step kind',
+    labelNames: ['kind'] as const,
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300],
+    registers: [registry],
+  });
+  const stepRetries = new Counter({
+    name: 'switchyard_step_retries_total',
+    help: 'Failed step attempts scheduled to be tried again, by step kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const leaseExpiries = new Counter({
+    name: 'switchyard_lease_expiries_total',
+    help: 'Runs and queue messages taken over after their holder’s lease expired (crashed or stalled worker), by queue',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  });
+  leaseExpiries.inc({ queue: 'runs' }, 0);
+  const jobs = new Counter({
+    name: 'switchyard_job_attempts_total',
+    help: 'Job attempts this process executed, by job type and outcome (succeeded, retrying, failed for good)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const jobDuration = new Histogram({
+    name: 'switchyard_job_duration_seconds',
+    help: 'Duration of one job attempt, by job type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  return {
+    runFinished(status, info) {
+      finished.inc({ status });
+      if (info?.seconds === undefined) return;
+      const trigger = TRIGGERS.has(info.triggerType) ? info.triggerType : 'other';
+      runDuration.observe({ trigger, status }, Math.max(0, info.seconds));
+    },
+    stepAttempt(kind, outcome, seconds) {
+      stepAttempts.inc({ kind, outcome });
+      stepDuration.observe({ kind }, Math.max(0, seconds));
+    },
+    stepRetry: (kind) => stepRetries.inc({ kind }),
+    leaseExpired: (queue, count) => leaseExpiries.inc({ queue }, count),
+    jobAttempt(type, outcome, seconds) {
+      jobs.inc({ type, outcome });
+      jobDuration.observe({ type, outcome }, Math.max(0, seconds));
+    },
+  };
 }

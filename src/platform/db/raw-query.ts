@@ -31,6 +31,33 @@ function connectionEnded(err: unknown): boolean {
  * e.g. a data-modifying CTE. Rows come back with SQL column names, values parsed by the driver.
  */
 export async function rawQuery<T>(db: Database, stmt: RawStatement): Promise<T[]> {
+  if (observers.size === 0) return runRaw<T>(db, stmt);
+  const started = performance.now();
+  let outcome: 'ok' | 'error' = 'ok';
+  try {
+    return await runRaw<T>(db, stmt);
+  } catch (err) {
+    outcome = 'error';
+    throw err;
+  } finally {
+    const seconds = (performance.now() - started) / 1000;
+    for (const observe of observers) observe(stmt.name, outcome, seconds);
+  }
+}
+
+type QueryObserver = (statement: string, outcome: 'ok' | 'error', seconds: number) => void;
+const observers = new Set<QueryObserver>();
+
+/**
+ * Calls `observe` after every raw statement (the query-duration histogram): its name — a constant
+ * of the code, so a bounded label — how it ended, and how long it took. Returns the unsubscribe.
+ */
+export function observeRawQueries(observe: QueryObserver): () => void {
+  observers.add(observe);
+  return () => observers.delete(observe);
+}
+
+async function runRaw<T>(db: Database, stmt: RawStatement): Promise<T[]> {
   const client = (db as unknown as { $client?: QueryableClient }).$client;
   if (!client || typeof client.query !== 'function') throw new Error('database client does not support raw queries');
   if (isPgPool(client as object)) {

@@ -66,6 +66,8 @@ export interface BullmqQueueOptions {
   /** Key prefix of every queue. Default `switchyard`. */
   prefix?: string | undefined;
   logger?: Logger | undefined;
+  /** A delivery whose lock expired, found by a worker's stalled-job check and delivered again. */
+  onLeaseExpired?: ((queue: string, count: number) => void) | undefined;
 }
 
 /** The BullMQ job name of ordinary messages; idempotent ones carry a random suffix (see enqueue). */
@@ -208,6 +210,7 @@ class BullmqQueueAdapter implements QueueAdapter {
       connection: this.connect(`switchyard-consumer:${queue}`, { maxRetriesPerRequest: null }),
       logger: this.logger,
       logError: this.logError,
+      onLeaseExpired: this.opts.onLeaseExpired,
       onClosed: () => this.consumers.delete(consumer),
     });
     this.consumers.add(consumer);
@@ -285,6 +288,7 @@ interface ConsumerDeps {
   connection: Redis;
   logger: Logger;
   logError: (err: unknown, context: Record<string, unknown>) => void;
+  onLeaseExpired: ((queue: string, count: number) => void) | undefined;
   onClosed: () => void;
 }
 
@@ -320,6 +324,7 @@ class BullmqConsumer implements Consumer {
       settings: { backoffStrategy: backoffStrategy },
     });
     this.worker.on('error', (err: unknown) => deps.logError(err, { queue }));
+    this.worker.on('stalled', () => deps.onLeaseExpired?.(queue, 1));
     this.worker.on('failed', (job, err) => {
       if (!job || err instanceof AbandonedError) return;
       const dead = err instanceof UnrecoverableError || err.name === 'UnrecoverableError';

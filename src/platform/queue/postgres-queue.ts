@@ -48,6 +48,8 @@ export interface PostgresQueueOptions {
   pollMs?: number | undefined;
   /** A stable name for this process in `worker_id`. */
   workerId?: string | undefined;
+  /** Messages whose lease expired, returned to waiting (or dead) by this process's maintenance. */
+  onLeaseExpired?: ((queue: string, count: number) => void) | undefined;
 }
 
 export type Listen = (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
@@ -218,7 +220,12 @@ export function createPostgresQueue(db: Database, opts: PostgresQueueOptions = {
          returning queue`,
         [],
       );
-      for (const queue of new Set(expired.map((r) => r.queue))) wake(queue);
+      const perQueue = new Map<string, number>();
+      for (const r of expired) perQueue.set(r.queue, (perQueue.get(r.queue) ?? 0) + 1);
+      for (const [queue, n] of perQueue) {
+        opts.onLeaseExpired?.(queue, n);
+        wake(queue);
+      }
       await db.transaction(async (tx) => {
         const due = (
           (await tx.execute(

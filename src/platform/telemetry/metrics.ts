@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { observeRawQueries } from '../db/raw-query.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -21,6 +22,23 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   return { registry, httpRequestDuration };
+}
+
+/**
+ * `switchyard_db_query_duration_seconds{statement,outcome}`: the hand-written statements of the
+ * hot paths (engine claims and commits, queue adapter, event relay, metrics), named by the code.
+ * Queries built with Drizzle (the CRUD routes) are not in it; the HTTP histogram covers those.
+ * Returns what stops the observation (a process closing its registry).
+ */
+export function registerDbQueryMetrics(registry: Registry): () => void {
+  const histogram = new Histogram({
+    name: 'switchyard_db_query_duration_seconds',
+    help: 'Duration of the hand-written database statements of the hot paths, by statement name and outcome',
+    labelNames: ['statement', 'outcome'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return observeRawQueries((statement, outcome, seconds) => histogram.observe({ statement, outcome }, seconds));
 }
 
 /**
