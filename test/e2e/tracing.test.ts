@@ -233,6 +233,15 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
     assert.equal(parent && service(parent), 'switchyard-api');
   });
 
+  it('refuses an OTLP protocol it cannot speak at start, with exit code 78', async () => {
+    const p = spawnCli(['api'], {
+      ...cliEnv({ SWITCHYARD_DATA_DIR: makeDataDir(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }),
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    });
+    assert.deepEqual(await p.waitForExit(60_000), { code: 78, signal: null }, p.output());
+    assert.match(p.stderr, /OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: use http\/protobuf/);
+  });
+
   it('puts the trace id in problem documents', async () => {
     const traceId = randomBytes(16).toString('hex');
     const res = await api(url, 'GET', '/api/v1/no-such-route', undefined, {

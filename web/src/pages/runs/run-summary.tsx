@@ -3,6 +3,7 @@ import type { Schemas } from '../../api/client';
 import { durationBetween, formatDateTime, formatDuration } from '../../lib/format';
 import { describeError } from '../../lib/runs/run-view';
 import { StatusBadge } from '../../ui/badge';
+import { CopyButton } from '../../ui/copy-button';
 import { Notice } from '../../ui/feedback';
 
 type Run = Schemas['RunDetail'];
@@ -47,6 +48,15 @@ export function RunSummary({ run }: { run: Run }) {
           </span>
         </Fact>
       </dl>
+      {run.traceId && (
+        <p className="flex flex-wrap items-center gap-2 text-xs text-slate-500 dark:text-slate-400">
+          <span>
+            Trace <code className="font-mono text-slate-700 dark:text-slate-300">{run.traceId}</code> — search it in
+            your tracing backend (Jaeger, Tempo) to see every step across processes.
+          </span>
+          <CopyButton text={run.traceId} label="Copy trace id" />
+        </p>
+      )}
       {run.status === 'queued' && (
         <Notice tone="info">
           Queued{run.queuedReason ? `: ${run.queuedReason}` : ' — a worker picks it up in a moment.'}
