@@ -10,6 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,13 +43,17 @@ import {
 /** The ratio Switchyard/bare the issue asks for on PostgreSQL. */
 const TARGET_RATIO = 0.7;
 
-const SERVERS = ['switchyard', 'bare'] as const;
+const SERVERS = ['switchyard', 'traced', 'bare'] as const;
 const ROUTES = ['get', 'post'] as const;
 type ServerKind = (typeof SERVERS)[number];
 type RouteKind = (typeof ROUTES)[number];
 
 const ROUTE_LABEL: Record<RouteKind, string> = { get: 'GET /api/v1/items/:id', post: 'POST /api/v1/items' };
-const SERVER_LABEL: Record<ServerKind, string> = { switchyard: 'Switchyard', bare: 'bare Fastify' };
+const SERVER_LABEL: Record<ServerKind, string> = {
+  switchyard: 'Switchyard',
+  traced: 'Switchyard, traced',
+  bare: 'bare Fastify',
+};
 
 const USAGE = `Usage: npm run bench:api -- [options]
 
@@ -58,6 +64,10 @@ const USAGE = `Usage: npm run bench:api -- [options]
   --db <list>         pglite,postgres (default both)
   --smoke             1 s runs and 1 s warm-ups: checks that everything works, not how fast
   --cpu-prof          profile each server process (.cpuprofile files under bench/results/profiles-*/)
+  --tracing           also run Switchyard with OpenTelemetry tracing on, every span sampled and
+                      exported to a local OTLP receiver in this process, and print its cost
+  --trace-ratio <r>   with --tracing: sample this fraction of traces (parentbased_traceidratio);
+                      default 1, every trace
   -h, --help          this help
 
 PostgreSQL: BENCH_DATABASE_URL (default ${DEFAULT_ADMIN_URL}) names an admin connection; each
@@ -71,6 +81,15 @@ interface Options {
   databases: DatabaseKind[];
   smoke: boolean;
   cpuProf: boolean;
+  tracing: boolean;
+  traceRatio: number;
+}
+
+function ratioOption(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  const r = Number(raw);
+  if (!(r > 0 && r <= 1)) throw new Error(`--trace-ratio must be in (0, 1] (got ${raw})`);
+  return r;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -85,6 +104,8 @@ function parseOptions(argv: string[]): Options | undefined {
       db: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      tracing: { type: 'boolean', default: false },
+      'trace-ratio': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -110,6 +131,8 @@ function parseOptions(argv: string[]): Options | undefined {
     databases: databases as DatabaseKind[],
     smoke: values.smoke,
     cpuProf: values['cpu-prof'],
+    tracing: values.tracing,
+    traceRatio: ratioOption(values['trace-ratio']),
   };
 }
 
@@ -133,7 +156,8 @@ const createBody = () => {
  */
 async function authHeaders(server: ServerKind, baseUrl: string): Promise<Record<string, string>> {
   if (server === 'bare') return { authorization: `Bearer ${'x'.repeat(330)}` };
-  return { authorization: `Bearer ${await signUp(baseUrl, `bench-${process.pid}@example.test`)}` };
+  // A fresh tenant per server, so the traced run does not sign up an address taken already.
+  return { authorization: `Bearer ${await signUp(baseUrl, `bench-${process.pid}-${server}@example.test`)}` };
 }
 
 /** Creates `count` items through the server under test, ten at a time; returns their ids. */
@@ -230,6 +254,7 @@ async function benchVariant(
   options: Options,
   adminUrl: string,
   profileDir: string | undefined,
+  otlpUrl: string | undefined,
 ): Promise<Measurement[]> {
   const label = `${DATABASE_LABEL[database]} / ${SERVER_LABEL[server]}`;
   const prepared = await prepareDatabase(database, adminUrl);
@@ -240,13 +265,22 @@ async function benchVariant(
   };
   try {
     const port = await freePort();
-    const env = childEnv({ ...prepared.env, PORT: String(port), HOST });
+    const env = childEnv({
+      ...prepared.env,
+      PORT: String(port),
+      HOST,
+      // Every span sampled (the default) and exported over OTLP/HTTP protobuf, the default protocol.
+      ...(server === 'traced' && otlpUrl ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl } : {}),
+      ...(server === 'traced' && options.traceRatio < 1
+        ? { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(options.traceRatio) }
+        : {}),
+    });
     const profile = profileDir
       ? // One directory per variant: Node writes a profile per thread (tsx's loader has its own).
         ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${database}-${server}`)}`]
       : [];
     let args: string[];
-    if (server === 'switchyard') {
+    if (server === 'switchyard' || server === 'traced') {
       // `start` migrates the fresh database before serving, like a first deployment.
       args = [...profile, 'bin/switchyard.mjs', 'start'];
     } else {
@@ -301,6 +335,37 @@ async function benchVariant(
   }
 }
 
+/**
+ * Where the traced server sends its spans: a local OTLP/HTTP endpoint that reads each export and
+ * answers 200, as a collector does (the export's cost in the server is what is measured).
+ */
+async function otlpSink(): Promise<{ url: string; requests: number; bytes: number; close: () => Promise<void> }> {
+  const state = { requests: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (c: Buffer) => (state.bytes += c.length));
+    req.on('end', () => {
+      state.requests += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${HOST}:${port}`,
+    get requests() {
+      return state.requests;
+    },
+    get bytes() {
+      return state.bytes;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -312,6 +377,10 @@ interface Ratio {
   ratio: number;
   /** Server CPU per request, Switchyard divided by bare (how many times the work). */
   cpuFactor: number | undefined;
+  /** With --tracing: the traced server's req/s, its ratio to the untraced one, and CPU/req factor. */
+  traced?: number;
+  tracedRatio?: number;
+  tracedCpuFactor?: number | undefined;
 }
 
 function ratios(measurements: Measurement[]): Ratio[] {
@@ -322,8 +391,20 @@ function ratios(measurements: Measurement[]): Ratio[] {
         measurements.find((m) => m.database === database && m.route === route && m.server === server);
       const s = find('switchyard');
       const b = find('bare');
+      const t = find('traced');
+      const tracing = t
+        ? {
+            traced: t.reqPerSec,
+            tracedRatio: s && s.reqPerSec > 0 ? t.reqPerSec / s.reqPerSec : 0,
+            tracedCpuFactor:
+              s?.serverCpuUsPerRequest && t.serverCpuUsPerRequest
+                ? t.serverCpuUsPerRequest / s.serverCpuUsPerRequest
+                : undefined,
+          }
+        : {};
       if (s && b) {
         out.push({
+          ...tracing,
           database,
           route,
           switchyard: s.reqPerSec,
@@ -377,7 +458,22 @@ function report(measurements: Measurement[], computed: Ratio[]): string {
     }),
     2,
   );
-  return `${main}\n\n${ratioTable}\n`;
+  const traced = computed.filter((r) => r.traced !== undefined);
+  const tracingTable = traced.length
+    ? `\n\n${table(
+        ['database', 'route', 'untraced req/s', 'traced req/s', 'ratio traced/untraced', 'server CPU/req ×'],
+        traced.map((r) => [
+          DATABASE_LABEL[r.database],
+          ROUTE_LABEL[r.route],
+          fmt(r.switchyard, 0),
+          fmt(r.traced ?? 0, 0),
+          (r.tracedRatio ?? 0).toFixed(2),
+          r.tracedCpuFactor === undefined ? 'n/a' : `${r.tracedCpuFactor.toFixed(2)}×`,
+        ]),
+        2,
+      )}`
+    : '';
+  return `${main}\n\n${ratioTable}${tracingTable}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,12 +518,16 @@ async function main(): Promise<number> {
   }
 
   const profileDir = options.cpuProf ? path.join(RESULTS_DIR, `profiles-${stamp}`) : undefined;
+  const sink = options.tracing ? await otlpSink() : undefined;
+  if (sink) cleanups.add(sink.close);
   const measurements: Measurement[] = [];
   for (const database of options.databases) {
     for (const server of SERVERS) {
-      measurements.push(...(await benchVariant(database, server, options, adminUrl, profileDir)));
+      if (server === 'traced' && !sink) continue;
+      measurements.push(...(await benchVariant(database, server, options, adminUrl, profileDir, sink?.url)));
     }
   }
+  if (sink) log(`OTLP receiver: ${sink.requests} exports, ${fmt(sink.bytes / 1024, 0)} KiB of spans received`);
 
   const computed = ratios(measurements);
   process.stdout.write(`\n${report(measurements, computed)}`);

@@ -137,6 +137,8 @@ const SERVER_VARIABLES = [
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of SERVER_VARIABLES) delete env[name];
+  // Tracing only where a variant asks for it (bench:api --tracing), never from the shell.
+  for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
   // Limiters off: the bench is one client and one user sending thousands of requests a second.
   return {
     ...env,
