@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { and, eq, gte, sql } from 'drizzle-orm';
 import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { isAppError } from '../../platform/errors.ts';
@@ -39,6 +40,7 @@ export async function recordUsage(
 ): Promise<void> {
   const results = Array.isArray(result) ? (result as readonly AiAnswerer[]) : [result as AiAnswerer];
   for (const r of results) deps.metrics?.call({ kind: r.kind, model: r.model, outcome: 'ok' }, r.usage);
+  annotateSpan(results);
   await upsertUsage(
     deps,
     tenantId,
@@ -64,9 +66,28 @@ export async function recordFailure(
     outputTokens: Number.isFinite(raw?.outputTokens) ? Number(raw?.outputTokens) : 0,
   };
   deps.metrics?.call({ kind: answerer.kind, model: answerer.model, outcome: code }, usage);
+  annotateSpan([{ ...answerer, usage }], code);
   // Refused before reaching a model (budget, offline refusal, bad input): nothing to store.
   if (code === 'AI_BUDGET_EXCEEDED' || code === 'AI_PROVIDER_REQUIRED' || answerer.kind === 'offline') return;
   await upsertUsage(deps, tenantId, [{ ...answerer, usage, calls: 1 }]);
+}
+
+/**
+ * With tracing on, the span the call ran in (a step attempt, an API request) says which model
+ * answered and how many tokens it took (OpenTelemetry's GenAI attributes) — never the prompt or
+ * the answer, which are tenant data. The provider's HTTP call is its own client span beneath.
+ */
+function annotateSpan(results: readonly Pick<AiAnswerer, 'kind' | 'model' | 'usage'>[], errorCode?: string): void {
+  const span = trace.getActiveSpan();
+  const last = results.at(-1);
+  if (!span || !last) return;
+  span.setAttributes({
+    'gen_ai.system': last.kind,
+    'gen_ai.request.model': last.model,
+    'gen_ai.usage.input_tokens': results.reduce((n, r) => n + (r.usage?.inputTokens ?? 0), 0),
+    'gen_ai.usage.output_tokens': results.reduce((n, r) => n + (r.usage?.outputTokens ?? 0), 0),
+    ...(errorCode ? { 'error.type': errorCode } : {}),
+  });
 }
 
 async function upsertUsage(

@@ -172,6 +172,21 @@ describeEachBackend('runs and jobs continue the trace that started them', (getDb
     assert.equal(pause?.attributes['switchyard.step.outcome'], 'waiting');
   });
 
+  it('an AI step span names the model that answered and its tokens, never the text', async () => {
+    const secret = 'Quarterly numbers are confidential. The merger closes on Friday. Nobody knows yet.';
+    const { id } = await wf.create({
+      trigger: { type: 'manual', config: {} },
+      steps: [{ id: 'sum', type: 'ai.summarize', config: { text: '{{ trigger.body.text }}', maxSentences: 1 } }],
+      edges: [],
+    });
+    const { result, traceId } = await underSpan(() => wf.startRun(id, { text: secret }));
+    assert.equal((await wf.waitForRun(result.runId)).status, 'succeeded');
+    const [step] = await waitForSpan(traceId, 'step ai.summarize');
+    assert.equal(step?.attributes['gen_ai.system'], 'offline');
+    assert.equal(typeof step?.attributes['gen_ai.usage.input_tokens'], 'number');
+    assert.ok(!JSON.stringify(spansOf(traceId).map((s) => s.attributes)).includes('merger'), 'no text in spans');
+  });
+
   it('a failing step marks its span and the run span as errors', async () => {
     const { id } = await wf.create({
       trigger: { type: 'manual', config: {} },
