@@ -6,7 +6,7 @@ import { inTenant } from '../../platform/db/tenant-scope.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { idPattern, newId } from '../../platform/ids.ts';
 import type { QueueAdapter } from '../../platform/queue/queue.ts';
-import { captureTraceContext } from '../../platform/telemetry/tracing.ts';
+import { traceContextForStart } from '../../platform/telemetry/tracing.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../platform/validation.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { CreateJobInput, Job, JobSummary, ListJobsQuery } from './jobs.dto.ts';
@@ -115,7 +115,7 @@ export async function createJob(
       maxAttempts: input.maxAttempts,
       idempotencyKey: key,
       createdBy: `${ctx.actor.type}:${ctx.actor.id}`,
-      traceContext: captureTraceContext(),
+      traceContext: traceContextForStart(`submit ${input.type}`, { 'switchyard.job.id': id }),
       createdAt: now,
       updatedAt: now,
     });

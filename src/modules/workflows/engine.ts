@@ -5,11 +5,11 @@ import type { Database } from '../../platform/db/database.ts';
 import { rawQuery } from '../../platform/db/raw-query.ts';
 import { newId } from '../../platform/ids.ts';
 import {
-  captureTraceContext,
   inSpan,
   restoreTraceContext,
   SpanKind,
   SpanStatusCode,
+  traceContextForStart,
 } from '../../platform/telemetry/tracing.ts';
 import { context } from '@opentelemetry/api';
 import { listenerFor } from '../../platform/queue/postgres-queue.ts';
@@ -125,7 +125,7 @@ export interface StartRunInput {
    */
   webhookGuard?: { key: string; sealedSecret: string | null };
   /** @internal Record this (deferred inline) run as running, held by this worker; do not execute it. */
-  recordOnly?: { runId: string };
+  recordOnly?: { runId: string; traceContext?: string | null | undefined };
   /** Attempts copied from an earlier run (re-run from the failed step). */
   carryOver?: {
     stepId: string;
@@ -484,7 +484,13 @@ export class Engine {
   }> {
     const runId = input.recordOnly?.runId ?? newId('run');
     const inline = input.inline ?? false;
-    const traceContext = captureTraceContext();
+    const traceContext =
+      input.recordOnly?.traceContext ??
+      traceContextForStart(`trigger ${input.triggerType}`, {
+        'switchyard.run.id': runId,
+        'switchyard.workflow.id': input.workflowId,
+        'switchyard.tenant.id': input.tenantId,
+      });
     if (
       inline &&
       !input.recordOnly &&
@@ -1635,7 +1641,11 @@ class RunExecution {
       this.run.deferredInsert = undefined;
       if (update.kind === 'finish') return this.insertFinished(input, update);
       // It has to wait or checkpoint after all: record it as running first, then go on as usual.
-      await this.e.startRun({ ...input, inline: true, recordOnly: { runId: this.run.row.id } });
+      await this.e.startRun({
+        ...input,
+        inline: true,
+        recordOnly: { runId: this.run.row.id, traceContext: this.run.row.trace_context },
+      });
     }
     const rows = this.pending;
     this.pending = [];

@@ -187,6 +187,26 @@ describeEachBackend('runs and jobs continue the trace that started them', (getDb
     assert.ok(!JSON.stringify(spansOf(traceId).map((s) => s.attributes)).includes('merger'), 'no text in spans');
   });
 
+  it('a run started outside any span (a cron tick, the event relay) gets a trace of its own for all its passes', async () => {
+    const { id } = await wf.create({
+      trigger: { type: 'manual', config: {} },
+      steps: [
+        { id: 'pause', type: 'delay', config: { ms: 50 } },
+        { id: 'after', type: 'transform', config: { expression: '{"ok": true}' } },
+      ],
+      edges: [{ from: 'pause', to: 'after' }],
+    });
+    const { runId } = await context.with(ROOT_CONTEXT, () => wf.startRun(id, {}));
+    const run = (await wf.waitForRun(runId)) as unknown as { status: string; traceId?: string | null };
+    assert.equal(run.status, 'succeeded');
+    assert.match(run.traceId ?? '', /^[0-9a-f]{32}$/);
+    const traceId = run.traceId ?? '';
+    const passes = await waitForSpan(traceId, 'run', 2);
+    const [root] = await waitForSpan(traceId, 'trigger manual');
+    assert.equal(root?.parentSpanContext, undefined, 'the trigger span is the root');
+    for (const pass of passes) assert.equal(pass.parentSpanContext?.spanId, root?.spanContext().spanId);
+  });
+
   it('a failing step marks its span and the run span as errors', async () => {
     const { id } = await wf.create({
       trigger: { type: 'manual', config: {} },

@@ -76,6 +76,22 @@ export function captureTraceContext(ctx: Context = context.active()): string | n
   return carrier.tracestate ? `${parent};${carrier.tracestate}` : parent;
 }
 
+/**
+ * The active trace context to store with what is being started, or — outside any span (a cron
+ * tick, the event relay, a CLI) — a fresh trace of its own: a root span `name`, ended at once, so
+ * every later pass of the run or job still lands in one trace. Null without an SDK.
+ */
+export function traceContextForStart(name: string, attributes: Attributes = {}): string | null {
+  const active = captureTraceContext();
+  if (active) return active;
+  const span = tracer().startSpan(name, { kind: SpanKind.PRODUCER, attributes }, ROOT_CONTEXT);
+  try {
+    return isSpanContextValid(span.spanContext()) ? captureTraceContext(trace.setSpan(ROOT_CONTEXT, span)) : null;
+  } finally {
+    span.end();
+  }
+}
+
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** The context a stored trace context continues; the root context when there is none (or it is malformed). */
