@@ -102,8 +102,13 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
           steps: [
             { id: 'call', type: 'http', config: { url: `http://127.0.0.1:${target.port}/called` } },
             { id: 'shape', type: 'transform', config: { expression: '{ "ok": steps.call.output.body.ok }' } },
+            // The sandbox (a worker thread) runs under the tracing loader hook too.
+            { id: 'compute', type: 'code', config: { code: 'return { n: 6 * 7 };' } },
           ],
-          edges: [{ from: 'call', to: 'shape' }],
+          edges: [
+            { from: 'call', to: 'shape' },
+            { from: 'shape', to: 'compute' },
+          ],
         },
       },
       headers,
@@ -135,7 +140,7 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
 
     const inTrace = (spans: CollectedSpan[]) => spans.filter((s) => s.traceId === traceId);
     await collector.waitFor(
-      (spans) => inTrace(spans).some((s) => s.name === 'step transform'),
+      (spans) => inTrace(spans).some((s) => s.name === 'step code'),
       'the last step span of the trace',
     );
     const spans = inTrace(collector.spans);
@@ -172,7 +177,8 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
 
     const call = one((s) => s.name === 'step http', 'http step span');
     const shape = one((s) => s.name === 'step transform', 'transform step span');
-    for (const step of [call, shape]) {
+    const compute = one((s) => s.name === 'step code', 'code step span');
+    for (const step of [call, shape, compute]) {
       assert.equal(step.parentSpanId, runSpan.spanId);
       assert.equal(step.attributes['switchyard.step.attempt'], 1);
       assert.equal(step.attributes['switchyard.step.outcome'], 'succeeded');
