@@ -112,4 +112,46 @@ describe('config', () => {
       (e: unknown) => e instanceof ConfigError && /AI_API_KEY/.test(e.message) && !e.message.includes('sk-x'),
     );
   });
+
+  it('leaves scheduled backups off unless BACKUP_DIR is set, then reads the interval and retention', () => {
+    assert.equal(loadConfig({}).backup, undefined);
+    assert.equal(loadConfig({ BACKUP_INTERVAL_MINUTES: '5' }).backup, undefined, 'no directory, no backups');
+    const d = loadConfig({ BACKUP_DIR: 'backups' });
+    assert.deepEqual(d.backup, { dir: path.resolve('backups'), intervalMinutes: 15, keep: 96 });
+    const c = loadConfig({ BACKUP_DIR: '/var/backups/sy', BACKUP_INTERVAL_MINUTES: '1440', BACKUP_KEEP: '1' });
+    assert.deepEqual(c.backup, { dir: '/var/backups/sy', intervalMinutes: 1440, keep: 1 });
+    assert.ok(Object.isFrozen(c.backup));
+  });
+
+  it('refuses out-of-range backup intervals and retention, naming each variable', () => {
+    assert.throws(
+      () => loadConfig({ BACKUP_DIR: '/b', BACKUP_INTERVAL_MINUTES: '0', BACKUP_KEEP: '10001' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems
+          .map((p) => p.split(':')[0])
+          .sort()
+          .join() === 'BACKUP_INTERVAL_MINUTES,BACKUP_KEEP',
+    );
+    assert.throws(() => loadConfig({ BACKUP_INTERVAL_MINUTES: '1441' }), /BACKUP_INTERVAL_MINUTES/);
+    assert.throws(
+      () => loadConfig({ BACKUP_INTERVAL_MINUTES: '7.5' }),
+      /BACKUP_INTERVAL_MINUTES: must be a whole number/,
+    );
+    assert.throws(() => loadConfig({ BACKUP_KEEP: '0' }), /BACKUP_KEEP/);
+  });
+
+  it('refuses BACKUP_DIR with DATABASE_URL, pointing at pg_dump and WAL archiving', () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/sy', BACKUP_DIR: '/b' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems.length === 1 &&
+        /^BACKUP_DIR: .*embedded database only/.test(e.problems[0] ?? '') &&
+        /pg_dump/.test(e.message) &&
+        /WAL archiving/.test(e.message) &&
+        /docs\/operations\.md/.test(e.message),
+    );
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/sy' }).backup, undefined);
+  });
 });

@@ -141,6 +141,10 @@ const envSchema = z.object({
   AI_TIMEOUT_MS: intFromEnv(100, 600_000).default(120_000),
   AI_MAX_INPUT_CHARS: intFromEnv(1000, 2_000_000).default(100_000),
   AI_ALLOWED_BASE_URLS: originList.default([]),
+  /** Embedded database only: where the running server writes its scheduled snapshots; unset = off. */
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_INTERVAL_MINUTES: intFromEnv(1, 1440).default(15),
+  BACKUP_KEEP: intFromEnv(1, 10_000).default(96),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -179,6 +183,8 @@ export interface Config {
   readonly ai: AiConfig;
   /** The worker and scheduler roles' /metrics listener (on HOST); the api serves /metrics on PORT. */
   readonly metrics: { readonly port: number };
+  /** Scheduled snapshots of the embedded database by the running server; undefined (the default) = off. */
+  readonly backup: BackupConfig | undefined;
   readonly engine: {
     /** `postgres` (the database's own queue table, default) or `bullmq` (needs REDIS_URL). */
     readonly queueAdapter: 'postgres' | 'bullmq';
@@ -191,6 +197,15 @@ export interface Config {
     /** Runs of one tenant executing at once across all workers; more wait, queued, with the reason. */
     readonly tenantConcurrency: number;
   };
+}
+
+export interface BackupConfig {
+  /** `BACKUP_DIR`, absolute: created with mode 0700 when missing. */
+  readonly dir: string;
+  /** `BACKUP_INTERVAL_MINUTES` (1–1440, default 15): the first snapshot is one interval after start. */
+  readonly intervalMinutes: number;
+  /** `BACKUP_KEEP` (1–10000, default 96 = a day at 15 minutes): older snapshots are deleted. */
+  readonly keep: number;
 }
 
 export interface OutboundConfig {
@@ -284,6 +299,13 @@ export function loadConfig(env: Env): Config {
   if (e.QUEUE_ADAPTER === 'bullmq' && !e.REDIS_URL) {
     throw new ConfigError(['QUEUE_ADAPTER: bullmq needs REDIS_URL (got "bullmq" without REDIS_URL)']);
   }
+  if (e.DATABASE_URL && e.BACKUP_DIR) {
+    throw new ConfigError([
+      'BACKUP_DIR: scheduled snapshots are for the embedded database only; with DATABASE_URL back up ' +
+        'PostgreSQL with pg_dump (`switchyard admin backup`) or continuous WAL archiving ' +
+        '(docs/operations.md, "Backup and restore")',
+    ]);
+  }
   const ai = aiConfig(e);
   const dataDir = path.resolve(e.SWITCHYARD_DATA_DIR);
   const config: Config = {
@@ -321,6 +343,9 @@ export function loadConfig(env: Env): Config {
     outbound: { allowlist: [...new Set([...e.OUTBOUND_ALLOWLIST, ...e.EGRESS_ALLOWLIST])] },
     ai,
     metrics: { port: e.METRICS_PORT },
+    backup: e.BACKUP_DIR
+      ? { dir: path.resolve(e.BACKUP_DIR), intervalMinutes: e.BACKUP_INTERVAL_MINUTES, keep: e.BACKUP_KEEP }
+      : undefined,
     engine: {
       queueAdapter: e.QUEUE_ADAPTER,
       leaseMs: e.ENGINE_LEASE_MS,

@@ -11,10 +11,12 @@ import { createRedisProbe } from '../platform/cache/redis-check.ts';
 import { KEY_FILE_NAME, type KeyRing, loadKeyRing, MasterKeyError } from '../platform/crypto/index.ts';
 import type { Config } from '../config.ts';
 import { type DatabaseHandle, MIGRATIONS_DIR, openDatabase } from '../platform/db/database.ts';
+import { startScheduledBackups } from '../platform/db/scheduled-backup.ts';
 import { ROOT } from '../paths.ts';
 import { redactUrl } from '../platform/telemetry/logger.ts';
 import { createMetrics, registerDbPoolMetrics, registerDbQueryMetrics } from '../platform/telemetry/metrics.ts';
 import { type MetricsServer, serveMetrics } from '../platform/telemetry/metrics-server.ts';
+import { VERSION } from '../version.ts';
 
 export type Role = 'api' | 'worker' | 'scheduler';
 
@@ -201,6 +203,15 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
     }
   }
   workflows.start(options.roles);
+  // The embedded database's scheduled snapshots, by the process running the scheduler (`start`).
+  const backups = startScheduledBackups({
+    backup: options.roles.includes('scheduler') ? config.backup : undefined,
+    handle,
+    instanceDir: config.dataDir,
+    logger,
+    registry: metrics.registry,
+    version: VERSION,
+  });
   // Keeps the event loop alive for roles without a server; cleared on stop.
   const idle = built ? undefined : setInterval(() => {}, 1 << 30);
   for (const role of options.roles.filter((r) => r !== 'api')) {
@@ -222,6 +233,8 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
     url,
     stop() {
       stopping ??= (async () => {
+        // No new snapshot from here on; one in flight finishes before the database closes under it.
+        const backupsStopped = backups.stop();
         built?.markDraining();
         // Fastify stops accepting, answers 503 to new requests on open sockets and waits for
         // in-flight requests before resolving.
@@ -231,6 +244,7 @@ export async function run(config: Config, logger: Logger, options: RunOptions): 
         if (idle) clearInterval(idle);
         await metricsServer?.close();
         await redisProbe?.close();
+        await backupsStopped;
         await handle.close();
       })();
       return stopping;

@@ -87,29 +87,73 @@ function openPgliteDir(dir: string, loadDataDir?: Blob): Promise<PGlite> {
 }
 
 /** The data dir lock, with the hint an operator needs when `start` holds it. */
-function lockDataDir(pgDataDir: string) {
+function lockDataDir(pgDataDir: string, op: 'backup' | 'restore') {
   try {
     return acquireDirLock(`${pgDataDir}.lock`);
   } catch (err) {
+    const online =
+      op === 'backup'
+        ? ' A running embedded server writes scheduled snapshots itself when BACKUP_DIR is set ' +
+          '(every BACKUP_INTERVAL_MINUTES); `switchyard admin restore` restores those files.'
+        : '';
     throw new BackupError(
       `${(err as Error).message}\nStop the Switchyard server first: the embedded database allows one process, ` +
-        'so backup and restore run while it is stopped (see docs/operations.md, "Backup and restore").',
+        `so ${op} runs while it is stopped (see docs/operations.md, "Backup and restore").${online}`,
     );
   }
 }
 
-function writeBackupFile(file: string, manifest: BackupManifest, payload: Buffer): void {
+/**
+ * Writes the backup beside `file` and renames it into place, so no half-written file ever has
+ * the final name; both the file and the rename are synced to disk.
+ */
+async function writeBackupFile(file: string, manifest: BackupManifest, payload: Buffer): Promise<void> {
   const tmp = `${file}.partial-${process.pid}`;
   // 0600: the file may hold the master key, and always holds every tenant's data.
-  const fd = fs.openSync(tmp, 'w', 0o600);
+  const fh = await fs.promises.open(tmp, 'w', 0o600);
   try {
-    fs.writeSync(fd, `${BACKUP_MAGIC}\n${JSON.stringify(manifest)}\n`);
-    fs.writeSync(fd, payload);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      await fh.writeFile(`${BACKUP_MAGIC}\n${JSON.stringify(manifest)}\n`);
+      await fh.writeFile(payload);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
   }
-  fs.renameSync(tmp, file);
+  await syncDir(path.dirname(file));
+}
+
+/** Makes a rename durable. Some platforms and file systems cannot fsync a directory: ignored there. */
+async function syncDir(dir: string): Promise<void> {
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    fh = await fs.promises.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Best effort (Windows, some network file systems).
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** The embedded master key file, when the instance has one, and the warning that goes with it. */
+async function readKeyFile(instanceDir: string, warnings: string[]): Promise<Buffer | undefined> {
+  let key: Buffer;
+  try {
+    key = await fs.promises.readFile(path.join(instanceDir, KEY_FILE_NAME));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  warnings.push(
+    `The backup includes the master key (${KEY_FILE_NAME}): anyone with the file can read every secret. ` +
+      'Store it like a secret.',
+  );
+  return key;
 }
 
 function manifestFor(
@@ -143,7 +187,7 @@ export async function backupInstance(target: BackupTarget, file: string, version
     if (!fs.existsSync(path.join(target.pgDataDir, 'PG_VERSION'))) {
       throw new BackupError(`There is no embedded database at ${target.pgDataDir} to back up.`);
     }
-    const lock = lockDataDir(target.pgDataDir);
+    const lock = lockDataDir(target.pgDataDir, 'backup');
     try {
       const client = await openPgliteDir(target.pgDataDir);
       let payload: Buffer;
@@ -156,16 +200,9 @@ export async function backupInstance(target: BackupTarget, file: string, version
       } finally {
         await client.close();
       }
-      const keyPath = path.join(target.instanceDir, KEY_FILE_NAME);
-      const key = fs.existsSync(keyPath) ? fs.readFileSync(keyPath) : undefined;
-      if (key) {
-        warnings.push(
-          `The backup includes the master key (${KEY_FILE_NAME}): anyone with the file can read every secret. ` +
-            'Store it like a secret.',
-        );
-      }
+      const key = await readKeyFile(target.instanceDir, warnings);
       const manifest = manifestFor('pglite', version, migrations, payload, key);
-      writeBackupFile(file, manifest, payload);
+      await writeBackupFile(file, manifest, payload);
       return { manifest, warnings };
     } finally {
       lock.release();
@@ -178,11 +215,38 @@ export async function backupInstance(target: BackupTarget, file: string, version
     const payload = fs.readFileSync(out);
     const manifest = manifestFor('postgres', version, migrations, payload);
     warnings.push('The master key (SWITCHYARD_SECRET_KEY) is not in the backup: keep it safe separately.');
-    writeBackupFile(file, manifest, payload);
+    await writeBackupFile(file, manifest, payload);
     return { manifest, warnings };
   } finally {
     fs.rmSync(path.dirname(out), { recursive: true, force: true });
   }
+}
+
+/** An embedded database that this process has open: what a backup of it needs. */
+export interface OpenPglite {
+  /** Runs one statement on the open database (the migration level is read from it). */
+  readonly query: Query;
+  /** The data dir tarball, taken without closing the database (`DatabaseHandle.snapshot`). */
+  readonly snapshot: () => Promise<Blob>;
+  /** Where `secret.key` lives, if the instance has one. */
+  readonly instanceDir: string;
+}
+
+/**
+ * A backup of the embedded database taken by the process that has it open (the scheduled
+ * snapshots of a running server): the same file format as `backupInstance`, so
+ * `switchyard admin restore` restores it unchanged.
+ */
+export async function backupOpenPglite(source: OpenPglite, file: string, version: string): Promise<BackupResult> {
+  const warnings: string[] = [];
+  // Migrations only run before the server serves, so the level read here is the snapshot's.
+  const migrations = await migrationLevel(source.query);
+  const blob = await source.snapshot();
+  const payload = Buffer.from(await blob.arrayBuffer());
+  const key = await readKeyFile(source.instanceDir, warnings);
+  const manifest = manifestFor('pglite', version, migrations, payload, key);
+  await writeBackupFile(file, manifest, payload);
+  return { manifest, warnings };
 }
 
 async function withPg<T>(url: string, fn: (q: Query) => Promise<T>): Promise<T> {
@@ -299,7 +363,7 @@ async function restorePglite(
     );
   }
   fs.mkdirSync(path.dirname(pgDataDir), { recursive: true });
-  const lock = lockDataDir(pgDataDir);
+  const lock = lockDataDir(pgDataDir, 'restore');
   const staged = `${pgDataDir}.restore-${process.pid}`;
   try {
     fs.rmSync(staged, { recursive: true, force: true });

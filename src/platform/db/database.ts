@@ -35,6 +35,14 @@ export interface DatabaseHandle {
   close(): Promise<void>;
   /** PostgreSQL only: the pool's connections checked out, idle, and requests waiting for one. */
   poolStats?(): { inUse: number; idle: number; waiting: number };
+  /**
+   * PGlite only: a gzipped tarball of the data dir, taken while the database stays open (the
+   * payload of a backup file). Crash-consistent: PGlite reads the files under its exclusive query
+   * mutex, so no statement runs meanwhile, and every committed transaction is in the WAL, so
+   * opening the tarball recovers exactly what was committed (a transaction still open is rolled
+   * back). Statements wait while the files are read.
+   */
+  snapshot?(): Promise<Blob>;
 }
 
 export const MIGRATIONS_DIR = path.join(ROOT, 'migrations');
@@ -83,6 +91,11 @@ async function openPglite(
     migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_DIR }),
     ping: async () => {
       await client.query('select 1');
+    },
+    snapshot: async () => {
+      // Flushes dirty pages first, so the restored database has little WAL to replay.
+      await client.query('checkpoint');
+      return client.dumpDataDir('gzip');
     },
     close: async () => {
       if (!client.closed) await client.close();
