@@ -35,7 +35,8 @@ Commands:
               (or of the key file); run it after putting a new key first, before removing
               the old one
   admin backup <file>
-              write a consistent snapshot (embedded: stop the server first; PostgreSQL:
+              write a consistent snapshot (embedded: stop the server first, or set
+              BACKUP_DIR and the running server writes snapshots itself; PostgreSQL:
               pg_dump); the file may hold the master key, so it is written mode 0600
   admin restore <file> [--force]
               restore a backup; refuses to replace a non-empty instance without --force

@@ -52,6 +52,8 @@ export const EXPORTED_METRICS = {
     'switchyard_job_attempts_total',
     'switchyard_outbox_pending',
     'switchyard_outbox_lag_seconds',
+    'switchyard_backup_last_success_timestamp_seconds',
+    'switchyard_backup_failures_total',
     'switchyard_ai_calls_total',
     'switchyard_ai_tokens_total',
     'switchyard_queue_depth',
