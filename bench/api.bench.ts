@@ -68,6 +68,8 @@ const USAGE = `Usage: npm run bench:api -- [options]
                       exported to a local OTLP receiver in this process, and print its cost
   --trace-ratio <r>   with --tracing: sample this fraction of traces (parentbased_traceidratio);
                       default 1, every trace
+  --trace-disable <l> with --tracing: instrumentations to leave off (OTEL_NODE_DISABLED_INSTRUMENTATIONS,
+                      e.g. pg,fastify), to see what each costs
   -h, --help          this help
 
 PostgreSQL: BENCH_DATABASE_URL (default ${DEFAULT_ADMIN_URL}) names an admin connection; each
@@ -83,6 +85,7 @@ interface Options {
   cpuProf: boolean;
   tracing: boolean;
   traceRatio: number;
+  traceDisable: string | undefined;
 }
 
 function ratioOption(raw: string | undefined): number {
@@ -106,6 +109,7 @@ function parseOptions(argv: string[]): Options | undefined {
       'cpu-prof': { type: 'boolean', default: false },
       tracing: { type: 'boolean', default: false },
       'trace-ratio': { type: 'string' },
+      'trace-disable': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -133,6 +137,7 @@ function parseOptions(argv: string[]): Options | undefined {
     cpuProf: values['cpu-prof'],
     tracing: values.tracing,
     traceRatio: ratioOption(values['trace-ratio']),
+    traceDisable: values['trace-disable'],
   };
 }
 
@@ -273,6 +278,9 @@ async function benchVariant(
       ...(server === 'traced' && otlpUrl ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl } : {}),
       ...(server === 'traced' && options.traceRatio < 1
         ? { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(options.traceRatio) }
+        : {}),
+      ...(server === 'traced' && options.traceDisable
+        ? { OTEL_NODE_DISABLED_INSTRUMENTATIONS: options.traceDisable }
         : {}),
     });
     const profile = profileDir

@@ -123,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   // Tracing (when configured): a span per request with its route, so it comes before any route.
   const tracing = tracingHandle();
-  if (tracing) await app.register(tracing.fastifyPlugin);
+  if (tracing?.fastifyPlugin) await app.register(tracing.fastifyPlugin);
 
   // Only JSON bodies: text/plain would otherwise reach schemas as a string and blur errors.
   app.removeContentTypeParser('text/plain');

@@ -246,6 +246,12 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
     });
     assert.deepEqual(await p.waitForExit(60_000), { code: 78, signal: null }, p.output());
     assert.match(p.stderr, /OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: use http\/protobuf/);
+    const q = spawnCli(['api'], {
+      ...cliEnv({ SWITCHYARD_DATA_DIR: makeDataDir(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }),
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,mysql',
+    });
+    assert.deepEqual(await q.waitForExit(60_000), { code: 78, signal: null }, q.output());
+    assert.match(q.stderr, /unknown instrumentation "mysql" \(known: http, fastify, undici, pg, ioredis\)/);
   });
 
   it('puts the trace id in problem documents', async () => {

@@ -34,6 +34,8 @@ const UNTRACED_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
 export class TracingConfigError extends Error {}
 
+const INSTRUMENTATION_NAMES = ['http', 'fastify', 'undici', 'pg', 'ioredis'];
+
 /** Attributes that hold a request's URL or part of it, inbound (http, fastify) or outbound (undici). */
 const URL_ATTRIBUTES = ['http.target', 'http.url', 'url.path', 'url.full', 'url.query'];
 const SECRET_PATH_SEGMENT = /(\/(?:hooks|approvals)\/)[^/?#]+/i;
@@ -143,25 +145,45 @@ export function startTracing(command: string, env: Record<string, string | undef
     instrumentHandler: false,
     ignorePaths: ({ url }: { url: string }) => UNTRACED_PATHS.has(url),
   });
-  registerInstrumentations({
-    tracerProvider: provider,
-    instrumentations: [
+  // OpenTelemetry's own switch (as in auto-instrumentations-node): e.g. `pg,ioredis` for fewer,
+  // cheaper spans. The engine's run, step and job spans are ours and always on.
+  const disabled = new Set(
+    (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  for (const name of disabled) {
+    if (!INSTRUMENTATION_NAMES.includes(name)) {
+      throw new TracingConfigError(
+        `OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown instrumentation "${name}" (known: ${INSTRUMENTATION_NAMES.join(', ')}).`,
+      );
+    }
+  }
+  const instrumentations = {
+    http: () =>
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
         // Outbound calls go through undici (fetch), traced below; `http` is inbound only.
         ignoreOutgoingRequestHook: () => true,
       }),
-      new UndiciInstrumentation(),
-      // Statements only inside a trace: the workers' claim polls would otherwise be a root trace a second.
+    undici: () => new UndiciInstrumentation(),
+    // Statements only inside a trace: the workers' claim polls would otherwise be a root trace a second.
+    pg: () =>
       new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false, ignoreConnectSpans: true }),
-      // Command names only: arguments can be payloads and keys.
-      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (cmd) => cmd }),
-      fastify,
-    ],
+    // Command names only: arguments can be payloads and keys.
+    ioredis: () => new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (cmd) => cmd }),
+    fastify: () => fastify,
+  };
+  registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: Object.entries(instrumentations)
+      .filter(([name]) => !disabled.has(name))
+      .map(([, make]) => make()),
   });
 
   const handle: TracingHandle = {
-    fastifyPlugin: fastify.plugin(),
+    ...(disabled.has('fastify') ? {} : { fastifyPlugin: fastify.plugin() }),
     serviceName,
     async shutdown(timeoutMs = 5_000) {
       let timer: NodeJS.Timeout | undefined;

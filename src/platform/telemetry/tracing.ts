@@ -26,7 +26,7 @@ import type { FastifyPluginCallback } from 'fastify';
 /** What the SDK bootstrap leaves for the application (on a global, since it is a separate module). */
 export interface TracingHandle {
   /** `@fastify/otel`'s plugin: a span per request with its route, registered before any route. */
-  readonly fastifyPlugin: FastifyPluginCallback;
+  readonly fastifyPlugin?: FastifyPluginCallback;
   readonly serviceName: string;
   /** Flushes spans still buffered; resolves within `timeoutMs` whatever the collector does. */
   shutdown(timeoutMs?: number): Promise<void>;
