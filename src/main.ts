@@ -137,6 +137,21 @@ export async function main(argv: string[], env: Env): Promise<number> {
   }
 
   const roles = ROLES_BY_COMMAND[command] ?? [];
+  // A signal during start-up (a rollout, Ctrl-C while migrating) must not kill the process halfway:
+  // it is remembered, start-up finishes, and then the process stops as it would once running. A
+  // second one exits at once.
+  let early: NodeJS.Signals | undefined;
+  const onEarlySignal = (signal: NodeJS.Signals) => {
+    if (early) {
+      logger.warn({ signal }, 'second signal during start-up: exiting now');
+      process.stdout.write('', () => process.exit(1));
+      return;
+    }
+    early = signal;
+    logger.info({ signal }, 'signal during start-up: stopping as soon as start-up completes');
+  };
+  process.on('SIGTERM', onEarlySignal);
+  process.on('SIGINT', onEarlySignal);
   let running: Awaited<ReturnType<typeof run>>;
   try {
     running = await run(config, logger, { roles, migrate: command === 'start' });
@@ -144,6 +159,9 @@ export async function main(argv: string[], env: Env): Promise<number> {
     if (err instanceof MasterKeyError) return refuseKeys(err);
     logger.fatal({ err }, 'start-up failed');
     return 1;
+  } finally {
+    process.off('SIGTERM', onEarlySignal);
+    process.off('SIGINT', onEarlySignal);
   }
 
   return new Promise<number>((resolve) => {
@@ -175,6 +193,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    if (early) onSignal(early);
   });
 }
 

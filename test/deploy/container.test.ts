@@ -287,7 +287,7 @@ describe('deploy/docker-entrypoint.sh', { concurrency: true }, () => {
         test('`worker` starts its role and stops cleanly on SIGTERM', async () => {
           const p = entrypoint(['worker'], env);
           await waitFor('the worker role', p, () => logLines(p).find((l) => l.msg === 'worker role started'));
-          // The signal handlers are installed once start-up is over (a SIGTERM before that ends it at once).
+          // Stopped once running (a SIGTERM during start-up waits for it; test/e2e/cli.test.ts covers that).
           await waitFor('the started line', p, () => logLines(p).find((l) => l.msg === 'Switchyard started'));
           p.child.kill('SIGTERM');
           assert.deepEqual(await withTimeout(p.exit, 20_000, 'stop'), { code: 0, signal: null }, p.stdout + p.stderr);

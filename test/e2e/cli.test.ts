@@ -15,6 +15,7 @@ import {
   REPO_ROOT,
   removeDataDirs,
   runCli,
+  spawnCli,
   startReady,
   signupHeaders,
 } from './spawn.ts';
@@ -150,6 +151,22 @@ describe('switchyard CLI end to end', () => {
       assert.equal(fs.existsSync(path.join(dataDir, 'secret.key')), false, 'no key file with DATABASE_URL');
     },
   );
+
+  test('SIGTERM during start-up lets start-up finish, then stops cleanly (exit 0), never half-migrated', async () => {
+    const env = cliEnv({ SWITCHYARD_DATA_DIR: makeDataDir() });
+    const proc = spawnCli(['start'], env);
+    // Logged inside start-up, before the migrations and the listener.
+    await proc.waitForLog((l) => l.msg === 'creating embedded database', 'the database to be created', 90_000);
+    await stopCleanly(proc);
+    const messages = proc.messages();
+    const i = messages.indexOf('signal during start-up: stopping as soon as start-up completes');
+    // The signal normally lands mid start-up; if start-up won the race, the usual stop ran instead.
+    if (i !== -1) assert.ok(i < messages.indexOf('stopped cleanly'));
+    // The database it created is whole: a second start opens it and serves.
+    const again = await startReady(['start'], env);
+    assert.ok(!again.proc.messages().includes('creating embedded database'));
+    await stopCleanly(again.proc);
+  });
 
   test('SIGTERM during a burst of writes answers every accepted request and exits 0', async (t) => {
     const dataDir = makeDataDir();
