@@ -39,6 +39,43 @@ describe('summarizeMetrics', () => {
     assert.deepEqual(m.queues, { switchyard_queue_depth: 7 });
   });
 
+  it('reads the engine figures and the last backup when the process exports them, and none when not', () => {
+    const engine = parsePrometheus(`
+switchyard_runs_finished_total{status="succeeded"} 40
+switchyard_runs_finished_total{status="failed"} 2
+switchyard_runs_finished_total{status="cancelled"} 1
+switchyard_queue_oldest_age_seconds{queue="runs"} 12.5
+switchyard_queue_oldest_age_seconds{queue="jobs"} 99
+switchyard_runs_stuck 0
+switchyard_step_retries_total{kind="http"} 3
+switchyard_step_retries_total{kind="code"} 1
+switchyard_lease_expiries_total{queue="runs"} 1
+switchyard_worker_busy_slots 6
+switchyard_worker_concurrency 8
+switchyard_outbox_lag_seconds{outbox="events"} 1.5
+switchyard_backup_last_success_timestamp_seconds 4000
+switchyard_backup_failures_total 0
+`);
+    const m = summarizeMetrics(engine, { nowMs: 4_600_000 });
+    assert.deepEqual(m.engine, {
+      runsSucceeded: 40,
+      runsFailed: 2,
+      oldestWaitingSeconds: 12.5,
+      stuckRuns: 0,
+      stepRetries: 4,
+      leaseExpiries: 1,
+      workerSaturation: 0.75,
+      eventRelayLagSeconds: 1.5,
+    });
+    assert.equal(m.lastBackupAgeSeconds, 600);
+    assert.equal(m.backupFailures, 0);
+
+    const none = summarizeMetrics(scrape(100, 2));
+    assert.equal(none.engine.runsSucceeded, undefined);
+    assert.equal(none.engine.workerSaturation, undefined, 'no worker role: no saturation');
+    assert.equal(none.lastBackupAgeSeconds, undefined);
+  });
+
   it('turns counters into rates between two scrapes', () => {
     const m = summarizeMetrics(scrape(200, 3), { previous: scrape(100, 2), intervalSeconds: 10 });
     assert.equal(m.requestRate, 10);

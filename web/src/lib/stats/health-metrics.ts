@@ -22,6 +22,25 @@ export interface HealthMetrics {
   aiCallsTotal: number | undefined;
   /** Any queue-depth gauges the process exports (name → value), none today. */
   queues: Record<string, number>;
+  /** The engine, when this process runs it (undefined figures: not exported here). */
+  engine: {
+    /** Runs this process ended since it started, by final status. */
+    runsSucceeded: number | undefined;
+    runsFailed: number | undefined;
+    /** Age of the oldest due run nobody has picked up yet (database-wide). */
+    oldestWaitingSeconds: number | undefined;
+    stuckRuns: number | undefined;
+    stepRetries: number | undefined;
+    /** Runs and messages taken over from a worker whose lease expired, since start. */
+    leaseExpiries: number | undefined;
+    /** Busy slots / concurrency of this process's worker, 0–1; undefined without the worker role. */
+    workerSaturation: number | undefined;
+    /** Age of the oldest event the relay has not passed to event triggers yet. */
+    eventRelayLagSeconds: number | undefined;
+  };
+  /** Scheduled snapshots of the embedded database (BACKUP_DIR); undefined when none succeeded. */
+  lastBackupAgeSeconds: number | undefined;
+  backupFailures: number | undefined;
 }
 
 const HTTP = 'http_request_duration_seconds';
@@ -37,6 +56,8 @@ export function summarizeMetrics(
   const count = sumOf(now, `${HTTP}_count`, NOT_PROBES);
   const errors = sumOf(now, `${HTTP}_count`, { ...NOT_PROBES, status_code: /^5/ });
   const start = sumOf(now, 'process_start_time_seconds');
+  const concurrency = sumOf(now, 'switchyard_worker_concurrency');
+  const lastBackup = sumOf(now, 'switchyard_backup_last_success_timestamp_seconds');
   const queues: Record<string, number> = {};
   for (const [name, list] of now) {
     if (/queue.*(depth|size|length|waiting|backlog)/.test(name) && !name.endsWith('_total')) {
@@ -63,6 +84,19 @@ export function summarizeMetrics(
     nodeVersion: labelOf(now, 'nodejs_version_info', 'version'),
     aiCallsTotal: sumOf(now, 'switchyard_ai_calls_total'),
     queues,
+    engine: {
+      runsSucceeded: sumOf(now, 'switchyard_runs_finished_total', { status: /^succeeded$/ }),
+      runsFailed: sumOf(now, 'switchyard_runs_finished_total', { status: /^failed$/ }),
+      oldestWaitingSeconds: sumOf(now, 'switchyard_queue_oldest_age_seconds', { queue: /^runs$/ }),
+      stuckRuns: sumOf(now, 'switchyard_runs_stuck'),
+      stepRetries: sumOf(now, 'switchyard_step_retries_total'),
+      leaseExpiries: sumOf(now, 'switchyard_lease_expiries_total'),
+      workerSaturation: concurrency ? (sumOf(now, 'switchyard_worker_busy_slots') ?? 0) / concurrency : undefined,
+      eventRelayLagSeconds: sumOf(now, 'switchyard_outbox_lag_seconds', { outbox: /^events$/ }),
+    },
+    lastBackupAgeSeconds:
+      lastBackup === undefined ? undefined : Math.max(0, (opts.nowMs ?? Date.now()) / 1000 - lastBackup),
+    backupFailures: sumOf(now, 'switchyard_backup_failures_total'),
   };
 }
 

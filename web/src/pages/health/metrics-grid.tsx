@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { formatBytes, formatNumber } from '../../lib/format';
-import { formatSeconds, type HealthMetrics } from '../../lib/stats/health-metrics';
+import { formatSeconds, formatUptime, type HealthMetrics } from '../../lib/stats/health-metrics';
 import { formatPercent } from '../../lib/stats/runs-series';
 
 function Metric({ label, value, hint, warn }: { label: string; value: ReactNode; hint?: ReactNode; warn?: boolean }) {
@@ -80,9 +80,98 @@ export function MetricsGrid({ m, backlog }: { m: HealthMetrics; backlog?: { runs
         />
       )}
       {Object.entries(m.queues).map(([name, depth]) => (
-        <Metric key={name} label={name.replace(/_/g, ' ')} value={formatNumber(depth)} hint="Queue depth" />
+        <Metric
+          key={name}
+          label={name === 'switchyard_queue_depth' ? 'Due, all tenants' : name.replace(/_/g, ' ')}
+          value={formatNumber(depth)}
+          hint={
+            name === 'switchyard_queue_depth' ? 'Runs and queue messages due and waiting for a worker' : 'Queue depth'
+          }
+        />
       ))}
       <Metric label="AI calls" value={formatNumber(m.aiCallsTotal ?? 0)} hint="Since the process started" />
+      <EngineMetrics m={m} />
     </dl>
+  );
+}
+
+/** The workflow engine's figures (when this process exports them) and the embedded backups. */
+function EngineMetrics({ m }: { m: HealthMetrics }) {
+  const e = m.engine;
+  const age = (s: number | undefined) => (s === undefined ? '—' : s < 1 ? '0 s' : formatUptime(s));
+  return (
+    <>
+      {e.runsSucceeded !== undefined && (
+        <Metric
+          label="Runs finished"
+          value={
+            <>
+              {formatNumber(e.runsSucceeded)}
+              <span className="text-base text-slate-400"> ok · </span>
+              {formatNumber(e.runsFailed ?? 0)}
+              <span className="text-base text-slate-400"> failed</span>
+            </>
+          }
+          hint="Ended by this process since it started"
+        />
+      )}
+      {e.oldestWaitingSeconds !== undefined && (
+        <Metric
+          label="Oldest waiting run"
+          value={age(e.oldestWaitingSeconds)}
+          hint="Due and not picked up yet: workers too few or stopped when it grows"
+          warn={e.oldestWaitingSeconds > 300}
+        />
+      )}
+      {e.stuckRuns !== undefined && (
+        <Metric
+          label="Stuck runs"
+          value={formatNumber(e.stuckRuns)}
+          hint="Lease or wake-up over a minute past, nobody took them"
+          warn={e.stuckRuns > 0}
+        />
+      )}
+      {e.workerSaturation !== undefined && (
+        <Metric
+          label="Worker busy"
+          value={formatPercent(e.workerSaturation)}
+          hint="Slots of this process in use"
+          warn={e.workerSaturation > 0.9}
+        />
+      )}
+      {(e.stepRetries !== undefined || e.leaseExpiries !== undefined) && (
+        <Metric
+          label="Retries / takeovers"
+          value={
+            <>
+              {formatNumber(e.stepRetries ?? 0)}
+              <span className="text-base text-slate-400"> / </span>
+              {formatNumber(e.leaseExpiries ?? 0)}
+            </>
+          }
+          hint="Step attempts retried; work taken over from a lost worker (since start)"
+        />
+      )}
+      {e.eventRelayLagSeconds !== undefined && (
+        <Metric
+          label="Event relay lag"
+          value={age(e.eventRelayLagSeconds)}
+          hint="Oldest item or job event not yet passed to event triggers"
+          warn={e.eventRelayLagSeconds > 300}
+        />
+      )}
+      {(m.lastBackupAgeSeconds !== undefined || (m.backupFailures ?? 0) > 0) && (
+        <Metric
+          label="Last backup"
+          value={m.lastBackupAgeSeconds === undefined ? 'none yet' : `${age(m.lastBackupAgeSeconds)} ago`}
+          hint={
+            (m.backupFailures ?? 0) > 0
+              ? `${formatNumber(m.backupFailures ?? 0)} failed since start: see the server log`
+              : 'Scheduled snapshot of the embedded database'
+          }
+          warn={(m.lastBackupAgeSeconds ?? Infinity) > 2700 || (m.backupFailures ?? 0) > 0}
+        />
+      )}
+    </>
   );
 }
