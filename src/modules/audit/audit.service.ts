@@ -6,6 +6,7 @@ import { notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, encodeCursor } from '../../platform/validation.ts';
 import { type AuditChanges, type AuditRow, auditLogs } from './audit.table.ts';
+import { captureTraceContext } from '../../platform/telemetry/tracing.ts';
 
 export interface AuditEntry {
   /** `<target>.<verb>`, past tense: `item.created`, `setting.updated`. */
@@ -57,6 +58,7 @@ export function auditValues(ctx: ActorContext, entry: AuditEntry) {
     requestId: ctx.requestId ?? null,
     ip: ctx.ip ?? null,
     userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+    traceContext: captureTraceContext(),
   };
 }
 

@@ -23,6 +23,8 @@ export const auditLogs = pgTable(
     requestId: text('request_id'),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /** W3C trace context of the request that made the change: event-triggered runs continue it. */
+    traceContext: text('trace_context'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   },
   (t) => [

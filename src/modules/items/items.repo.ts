@@ -65,11 +65,12 @@ export interface CreationAudit {
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
+  traceContext: string | null;
 }
 
 /**
- * Inserts an item and its audit entry in one prepared round trip: `sy_item_create` (migration
- * 0008) runs both atomically under the tenant's row-level security.
+ * Inserts an item and its audit entry in one prepared round trip: `sy_item_create` (migrations
+ * 0008, 0019) runs both atomically under the tenant's row-level security.
  */
 export async function insertItemAudited(
   db: Database,
@@ -80,7 +81,7 @@ export async function insertItemAudited(
   const [created] = await rawQuery<ItemSqlRow>(db, {
     name: 'items_create',
     text: `select * from sy_item_create($1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $9::int,
-      $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19)`,
+      $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20)`,
     values: [
       row.tenantId,
       row.id,
@@ -102,6 +103,7 @@ export async function insertItemAudited(
       audit.requestId,
       audit.ip,
       audit.userAgent,
+      audit.traceContext,
     ],
   });
   // No row: the quota held the insert back (and the audit row with it).

@@ -4,6 +4,8 @@ import { rawQuery } from '../../platform/db/raw-query.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Engine } from './engine.ts';
 import { evaluate, truthy } from './expressions.ts';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { restoreTraceContext } from '../../platform/telemetry/tracing.ts';
 
 /**
  * Event triggers. Item events come from the audit log, which every mutation writes in its own
@@ -79,6 +81,7 @@ interface AuditEvent {
   target_id: string;
   changes: { before: unknown; after: unknown } | null;
   created_at: Date | string;
+  trace_context: string | null;
 }
 
 export class EventRelay {
@@ -153,7 +156,7 @@ export class EventRelay {
       for (let page = 0; page < 10; page++) {
         const rows = await rawQuery<AuditEvent>(this.db, {
           name: 'events_audit_page',
-          text: `select id, tenant_id, action, target_id, changes, created_at from audit_logs
+          text: `select id, tenant_id, action, target_id, changes, created_at, trace_context from audit_logs
                  where id > $1 and created_at < now() - interval '1 second' and action = any($2::text[])
                  order by id limit 500`,
           values: [cursor, [...AUDIT_EVENTS]],
@@ -169,7 +172,11 @@ export class EventRelay {
           if (listeners.length === 0) continue;
           const event = await this.auditEvent(row);
           if (!event) continue;
-          for (const sub of listeners) if (await this.trigger(sub, event, `event:${row.id}`)) started++;
+          // The runs it starts continue the trace of the request that made the change.
+          const parent = row.trace_context ? restoreTraceContext(row.trace_context) : ROOT_CONTEXT;
+          for (const sub of listeners) {
+            if (await context.with(parent, () => this.trigger(sub, event, `event:${row.id}`))) started++;
+          }
         }
         const last = rows.at(-1)?.id;
         if (last && last > cursor) {

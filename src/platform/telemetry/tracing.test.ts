@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import { createTestApp, describeEachBackend, LogCapture, type TestApp } from '../../../test/support/app.ts';
 import { workflowClient } from '../../../test/support/workflows.ts';
+import { createItem } from '../../modules/items/index.ts';
 import { createJob } from '../../modules/jobs/jobs.service.ts';
 import { createLogger } from './logger.ts';
 import { activeTraceIds, captureTraceContext, restoreTraceContext } from './tracing.ts';
@@ -110,6 +111,15 @@ describe('log lines', () => {
   });
 });
 
+const actorOf = (t: TestApp) => ({
+  tenantId: t.tenantId,
+  actor: { type: 'user' as const, id: 'usr_test' },
+  role: 'owner' as const,
+  requestId: undefined,
+  ip: undefined,
+  userAgent: undefined,
+});
+
 describeEachBackend('runs and jobs continue the trace that started them', (getDb) => {
   let t: TestApp;
   let wf: ReturnType<typeof workflowClient>;
@@ -207,6 +217,35 @@ describeEachBackend('runs and jobs continue the trace that started them', (getDb
     for (const pass of passes) assert.equal(pass.parentSpanContext?.spanId, root?.spanContext().spanId);
   });
 
+  it('an event-triggered run continues the trace of the request that changed the item', async () => {
+    const { id } = await wf.create({
+      trigger: { type: 'event', config: { event: 'item.created' } },
+      steps: [{ id: 'seen', type: 'transform', config: { expression: '{"name": trigger.event.item.name}' } }],
+      edges: [],
+    });
+    assert.equal((await wf.api('POST', `/api/v1/workflows/${id}/activate`)).status, 200);
+    const relay = t.workflows?.events;
+    assert.ok(relay);
+    await relay.tick(); // the relay's cursor starts from here
+    // The service call an API request makes (app.inject does not carry a context into handlers;
+    // over real HTTP the http instrumentation does: test/e2e/tracing.test.ts).
+    const { traceId, spanId } = await underSpan(() =>
+      createItem(getDb().handle.db, actorOf(t), {
+        name: 'traced item',
+        description: '',
+        status: 'active',
+        tags: [],
+        metadata: {},
+      } as never),
+    );
+    // The relay (scheduler role) reads entries once they are a second old.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await relay.tick();
+    const [runSpan] = await waitForSpan(traceId, 'run');
+    assert.equal(runSpan?.attributes['switchyard.run.trigger'], 'event');
+    assert.equal(runSpan?.parentSpanContext?.spanId, spanId);
+  });
+
   it('a failing step marks its span and the run span as errors', async () => {
     const { id } = await wf.create({
       trigger: { type: 'manual', config: {} },
@@ -225,14 +264,7 @@ describeEachBackend('runs and jobs continue the trace that started them', (getDb
   it('a job: its execution continues the trace of whatever submitted it', async () => {
     const queue = t.workflows?.queue;
     assert.ok(queue);
-    const actor = {
-      tenantId: t.tenantId,
-      actor: { type: 'user' as const, id: 'usr_test' },
-      role: 'owner' as const,
-      requestId: undefined,
-      ip: undefined,
-      userAgent: undefined,
-    };
+    const actor = actorOf(t);
     const { result, traceId, spanId } = await underSpan(() =>
       createJob({ db: getDb().handle.db, queue }, actor, { type: 'cleanup', payload: { dryRun: true } } as never),
     );
