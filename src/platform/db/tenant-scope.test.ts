@@ -116,7 +116,19 @@ describeEachBackend('row-level security', (getDb) => {
   });
 
   it('creates an item and its audit entry together, or neither', async () => {
-    const audit = (id: string) => [id, 'user', 'usr_x', 'item.created', 'item', 'itm_rlsc', '{}', null, null, null, null];
+    const audit = (id: string) => [
+      id,
+      'user',
+      'usr_x',
+      'item.created',
+      'item',
+      'itm_rlsc',
+      '{}',
+      null,
+      null,
+      null,
+      null,
+    ];
     const create = (tenant: string, auditId: string) =>
       db.execute(sql`select * from sy_item_create(${tenant}, 'itm_rlsc', 'c', '', 'active', '{}'::text[], '{}'::jsonb,
         now(), null, ${sql.join(
