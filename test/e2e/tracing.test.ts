@@ -79,7 +79,9 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
     assert.deepEqual(await migrated.waitForExit(90_000), { code: 0, signal: null }, migrated.output());
     ({ proc: apiProc, url } = await startReady(['api'], env));
     const worker = spawnCli(['worker'], { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    const scheduler = spawnCli(['scheduler'], env);
     await worker.waitForLog((l) => l.msg === 'worker role started', 'the worker to start', 90_000);
+    await scheduler.waitForLog((l) => l.msg === 'scheduler role started', 'the scheduler to start', 90_000);
     headers = await signupHeaders(url);
   });
   after(async () => {
@@ -252,6 +254,49 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
     });
     assert.deepEqual(await q.waitForExit(60_000), { code: 78, signal: null }, q.output());
     assert.match(q.stderr, /unknown instrumentation "mysql" \(known: http, fastify, undici, pg, ioredis\)/);
+  });
+
+  it('follows an item change through the event relay (scheduler) to the run it triggers (worker)', async () => {
+    const created = await api(
+      url,
+      'POST',
+      '/api/v1/workflows',
+      {
+        name: 'on item',
+        definition: {
+          trigger: { type: 'event', config: { event: 'item.created' } },
+          steps: [{ id: 'seen', type: 'transform', config: { expression: '{"name": trigger.event.item.name}' } }],
+          edges: [],
+        },
+      },
+      headers,
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const wfId = (created.body as { id: string }).id;
+    assert.equal((await api(url, 'POST', `/api/v1/workflows/${wfId}/activate`, undefined, headers)).status, 200);
+    const traceId = randomBytes(16).toString('hex');
+    const item = await api(
+      url,
+      'POST',
+      '/api/v1/items',
+      { name: 'watched' },
+      {
+        ...headers,
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      },
+    );
+    assert.equal(item.status, 201, JSON.stringify(item.body));
+    await collector.waitFor(
+      (spans) => spans.some((s) => s.traceId === traceId && s.name === 'step transform'),
+      'the event-triggered run in the item request’s trace',
+    );
+    const spans = collector.spans.filter((s) => s.traceId === traceId);
+    const runSpan = spans.find((s) => s.name === 'run');
+    assert.equal(runSpan?.attributes['switchyard.run.trigger'], 'event');
+    assert.equal(runSpan && service(runSpan), 'switchyard-worker');
+    // Started by the scheduler's relay, under the api request that created the item.
+    const parent = spans.find((s) => s.spanId === runSpan?.parentSpanId);
+    assert.equal(parent && service(parent), 'switchyard-api');
   });
 
   it('puts the trace id in problem documents', async () => {
