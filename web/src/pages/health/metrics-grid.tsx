@@ -17,6 +17,18 @@ function Metric({ label, value, hint, warn }: { label: string; value: ReactNode;
   );
 }
 
+/** Two figures in one card, the words between them in small grey type ("10 ms / 74 ms"). */
+function Pair({ a, between, b, after }: { a: ReactNode; between: string; b: ReactNode; after?: string }) {
+  return (
+    <>
+      {a}
+      <span className="text-base text-slate-400">{between}</span>
+      {b}
+      {after && <span className="text-base text-slate-400">{after}</span>}
+    </>
+  );
+}
+
 const rate = (n: number | undefined) => (n === undefined ? '—' : n < 10 ? n.toFixed(2) : n.toFixed(0));
 
 /** The process' key figures; thresholds only colour a value, they alert nobody. */
@@ -35,13 +47,7 @@ export function MetricsGrid({ m, backlog }: { m: HealthMetrics; backlog?: { runs
       />
       <Metric
         label="Latency p50 / p95"
-        value={
-          <>
-            {formatSeconds(m.latencyP50Seconds)}
-            <span className="text-base text-slate-400"> / </span>
-            {formatSeconds(m.latencyP95Seconds)}
-          </>
-        }
+        value={<Pair a={formatSeconds(m.latencyP50Seconds)} between=" / " b={formatSeconds(m.latencyP95Seconds)} />}
         hint="API requests since start"
         warn={(m.latencyP95Seconds ?? 0) > 1}
       />
@@ -105,12 +111,12 @@ function EngineMetrics({ m }: { m: HealthMetrics }) {
         <Metric
           label="Runs finished"
           value={
-            <>
-              {formatNumber(e.runsSucceeded)}
-              <span className="text-base text-slate-400"> ok · </span>
-              {formatNumber(e.runsFailed ?? 0)}
-              <span className="text-base text-slate-400"> failed</span>
-            </>
+            <Pair
+              a={formatNumber(e.runsSucceeded)}
+              between=" ok · "
+              b={formatNumber(e.runsFailed ?? 0)}
+              after=" failed"
+            />
           }
           hint="Ended by this process since it started"
         />
@@ -142,13 +148,7 @@ function EngineMetrics({ m }: { m: HealthMetrics }) {
       {(e.stepRetries !== undefined || e.leaseExpiries !== undefined) && (
         <Metric
           label="Retries / takeovers"
-          value={
-            <>
-              {formatNumber(e.stepRetries ?? 0)}
-              <span className="text-base text-slate-400"> / </span>
-              {formatNumber(e.leaseExpiries ?? 0)}
-            </>
-          }
+          value={<Pair a={formatNumber(e.stepRetries ?? 0)} between=" / " b={formatNumber(e.leaseExpiries ?? 0)} />}
           hint="Step attempts retried; work taken over from a lost worker (since start)"
         />
       )}
