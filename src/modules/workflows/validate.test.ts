@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { WORKFLOW_LIMITS } from './definition.ts';
 import { compilePlan } from './graph.ts';
 import { createStepRegistry, defaultStepKinds, StepRegistry } from './steps/registry.ts';
+import { approvalStep } from './steps/approval.ts';
+import { delayStep } from './steps/delay.ts';
 import { defineStepKind } from './steps/step-kind.ts';
 import { formatPath, PROBLEM_CODES, type Problem, validateDefinition } from './validate.ts';
 
@@ -347,6 +349,36 @@ describe('validateDefinition', () => {
     );
     assert.match(r.warnings[0]?.message ?? '', /steps\.c/);
     assert.match(r.warnings[1]?.message ?? '', /steps\.n/);
+  });
+
+  it('warns when an approval or a delay may outlast the run timeout, which counts waits', () => {
+    const waits = createStepRegistry([approvalStep, delayStep]);
+    const def = (settings: Record<string, unknown>) => ({
+      ...base([
+        { id: 'ok', type: 'approval', config: {} },
+        { id: 'nap', type: 'delay', config: { ms: 600_000 } },
+        { id: 'short', type: 'delay', config: { ms: 1_000 } },
+      ]),
+      settings,
+    });
+    const r = validateDefinition(def({}), waits);
+    assert.ok(r.ok, 'a warning, not an error');
+    assert.deepEqual(
+      r.warnings.map((p) => [p.code, p.path, p.stepId, p.severity]),
+      [
+        ['RUN_TIMEOUT_BEFORE_WAIT', 'steps[0].config.expiresInMs', 'ok', 'warning'],
+        ['RUN_TIMEOUT_BEFORE_WAIT', 'steps[1].config.ms', 'nap', 'warning'],
+      ],
+    );
+    assert.match(
+      r.warnings[0]?.message ?? '',
+      /up to 7 d after it starts, but the run times out 5 min after it starts/,
+    );
+    assert.match(r.warnings[1]?.message ?? '', /the delay waits 10 min/);
+    // A timeout that covers the waits: nothing to say.
+    const long = validateDefinition(def({ timeoutMs: 8 * 86_400_000 }), waits);
+    assert.ok(long.ok);
+    assert.deepEqual(long.warnings, []);
   });
 
   it('checks cron patterns and time zones', () => {

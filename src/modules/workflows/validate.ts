@@ -49,6 +49,48 @@ export type ValidationResult =
   { ok: true; definition: WorkflowDefinition; warnings: Problem[] } | { ok: false; problems: Problem[] };
 
 /** Every problem code, with what it means (docs/workflows.md lists the same). */
+/** "7 d", "5 min", "90 s": a duration in the unit people would say. */
+function humanMs(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * The run timeout counts waits (docs/workflows.md): an approval that may be decided after the run
+ * timed out, or a delay longer than the timeout, would fail the run with RUN_TIMEOUT. Said as a
+ * warning on the step, since a short timeout can be intended.
+ */
+function warnWaitsPastTimeout(definition: WorkflowDefinition, problems: Problems): void {
+  const timeoutMs = definition.settings.timeoutMs;
+  definition.steps.forEach((step, i) => {
+    const config = (step.config ?? {}) as { expiresInMs?: unknown; ms?: unknown };
+    let waitMs: number | undefined;
+    let field: string | undefined;
+    if (step.type === 'approval') {
+      waitMs = typeof config.expiresInMs === 'number' ? config.expiresInMs : 7 * 86_400_000;
+      field = 'expiresInMs';
+    } else if (step.type === 'delay' && typeof config.ms === 'number') {
+      waitMs = config.ms;
+      field = 'ms';
+    }
+    if (waitMs === undefined || field === undefined || waitMs <= timeoutMs) return;
+    const what =
+      step.type === 'approval'
+        ? `the approval may be decided up to ${humanMs(waitMs)} after it starts`
+        : `the delay waits ${humanMs(waitMs)}`;
+    problems.add(
+      'RUN_TIMEOUT_BEFORE_WAIT',
+      ['steps', i, 'config', field],
+      `${what}, but the run times out ${humanMs(timeoutMs)} after it starts (settings.timeoutMs, waits included) ` +
+        'and fails with RUN_TIMEOUT: raise settings.timeoutMs (up to 30 d)',
+      step.id,
+      'warning',
+    );
+  });
+}
+
 export const PROBLEM_CODES = {
   DEFINITION_TOO_LARGE: 'The definition is larger than 512 KB as JSON (nothing else is checked).',
   SCHEMA_INVALID: 'A field is missing, unknown, of the wrong type or out of bounds.',
@@ -66,6 +108,8 @@ export const PROBLEM_CODES = {
   EXPRESSION_SYNTAX: 'A JSONata expression or `{{ }}` template does not parse.',
   REFERENCE_UNKNOWN_STEP: 'An expression reads `steps.<id>` for a step that does not exist.',
   REFERENCE_NOT_UPSTREAM: 'Warning: an expression reads a step that is not upstream, so it may not have run yet.',
+  RUN_TIMEOUT_BEFORE_WAIT:
+    'Warning: a step may wait (approval, delay) longer than settings.timeoutMs, which counts waits: the run would time out first.',
   CRON_INVALID: 'The schedule is not a cron pattern croner accepts, or never fires.',
   TIMEZONE_INVALID: 'The schedule time zone is not a known IANA name.',
 } as const;
@@ -444,6 +488,7 @@ export function validateDefinition(input: unknown, registry: StepRegistry): Vali
     problems.addIssues(final.error.issues, [], 'SCHEMA_INVALID');
     return fail();
   }
+  warnWaitsPastTimeout(final.data, problems);
   const { layout } = final.data;
   if (layout) {
     // A position left behind by a deleted or renamed step is harmless: drop it, don't complain.
