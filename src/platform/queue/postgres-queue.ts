@@ -466,9 +466,19 @@ class PgConsumer implements Consumer {
       Math.max(50, Math.floor(this.deps.leaseMs / 3)),
     );
     renew.unref();
+    // Set as soon as the handler returns, before the completion is written: a renewal still on its
+    // way then finds the row deleted, which is not a lost lease (it aborted a finished delivery).
+    const done = () => {
+      settled = true;
+      clearInterval(renew);
+    };
     const promise = (async () => {
       try {
-        await this.handler(message);
+        try {
+          await this.handler(message);
+        } finally {
+          done();
+        }
         await this.deps.q(
           'queue_complete',
           `delete from queue_jobs where id = $1 and state = 'active' and attempts = $2::int`,
@@ -479,8 +489,7 @@ class PgConsumer implements Consumer {
           this.deps.logger?.warn({ err: e, id: row.id }, 'could not record a failed delivery; the lease will expire'),
         );
       } finally {
-        settled = true;
-        clearInterval(renew);
+        done();
         this.inFlight.delete(row.id);
         this.wake();
       }
