@@ -92,32 +92,39 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
     removeDataDirs();
   });
 
-  it('shows webhook → run → every step attempt in one trace, across the api and worker processes', async () => {
-    const created = await api(
-      url,
-      'POST',
-      '/api/v1/workflows',
-      {
-        name: 'traced',
-        definition: {
-          trigger: { type: 'webhook', config: { respond: 'immediately' } },
-          steps: [
-            { id: 'call', type: 'http', config: { url: `http://127.0.0.1:${target.port}/called` } },
-            { id: 'shape', type: 'transform', config: { expression: '{ "ok": steps.call.output.body.ok }' } },
-            // The sandbox (a worker thread) runs under the tracing loader hook too.
-            { id: 'compute', type: 'code', config: { code: 'return { n: 6 * 7 };' } },
-          ],
-          edges: [
-            { from: 'call', to: 'shape' },
-            { from: 'shape', to: 'compute' },
-          ],
-        },
-      },
-      headers,
-    );
+  /** Creates and activates a workflow as the signed-up user. */
+  const createActive = async (name: string, definition: unknown) => {
+    const created = await api(url, 'POST', '/api/v1/workflows', { name, definition }, headers);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const wf = created.body as { id: string; webhookUrlPath: string };
     assert.equal((await api(url, 'POST', `/api/v1/workflows/${wf.id}/activate`, undefined, headers)).status, 200);
+    return wf;
+  };
+
+  /** An api process configured with `extra`: it must refuse to start (exit 78) saying `message`. */
+  const refusesToStart = async (extra: Record<string, string>, message: RegExp) => {
+    const p = spawnCli(['api'], {
+      ...cliEnv({ SWITCHYARD_DATA_DIR: makeDataDir(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }),
+      ...extra,
+    });
+    assert.deepEqual(await p.waitForExit(60_000), { code: 78, signal: null }, p.output());
+    assert.match(p.stderr, message);
+  };
+
+  it('shows webhook → run → every step attempt in one trace, across the api and worker processes', async () => {
+    const wf = await createActive('traced', {
+      trigger: { type: 'webhook', config: { respond: 'immediately' } },
+      steps: [
+        { id: 'call', type: 'http', config: { url: `http://127.0.0.1:${target.port}/called` } },
+        { id: 'shape', type: 'transform', config: { expression: '{ "ok": steps.call.output.body.ok }' } },
+        // The sandbox (a worker thread) runs under the tracing loader hook too.
+        { id: 'compute', type: 'code', config: { code: 'return { n: 6 * 7 };' } },
+      ],
+      edges: [
+        { from: 'call', to: 'shape' },
+        { from: 'shape', to: 'compute' },
+      ],
+    });
 
     // The caller's trace: everything below must join it.
     const traceId = randomBytes(16).toString('hex');
@@ -242,38 +249,22 @@ describe('tracing end to end', { skip: !postgres && 'PostgreSQL not reachable' }
   });
 
   it('refuses an OTLP protocol it cannot speak at start, with exit code 78', async () => {
-    const p = spawnCli(['api'], {
-      ...cliEnv({ SWITCHYARD_DATA_DIR: makeDataDir(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }),
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-    });
-    assert.deepEqual(await p.waitForExit(60_000), { code: 78, signal: null }, p.output());
-    assert.match(p.stderr, /OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: use http\/protobuf/);
-    const q = spawnCli(['api'], {
-      ...cliEnv({ SWITCHYARD_DATA_DIR: makeDataDir(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }),
-      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,mysql',
-    });
-    assert.deepEqual(await q.waitForExit(60_000), { code: 78, signal: null }, q.output());
-    assert.match(q.stderr, /unknown instrumentation "mysql" \(known: http, fastify, undici, pg, ioredis\)/);
+    await refusesToStart(
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      /OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: use http\/protobuf/,
+    );
+    await refusesToStart(
+      { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,mysql' },
+      /unknown instrumentation "mysql" \(known: http, fastify, undici, pg, ioredis\)/,
+    );
   });
 
   it('follows an item change through the event relay (scheduler) to the run it triggers (worker)', async () => {
-    const created = await api(
-      url,
-      'POST',
-      '/api/v1/workflows',
-      {
-        name: 'on item',
-        definition: {
-          trigger: { type: 'event', config: { event: 'item.created' } },
-          steps: [{ id: 'seen', type: 'transform', config: { expression: '{"name": trigger.event.item.name}' } }],
-          edges: [],
-        },
-      },
-      headers,
-    );
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const wfId = (created.body as { id: string }).id;
-    assert.equal((await api(url, 'POST', `/api/v1/workflows/${wfId}/activate`, undefined, headers)).status, 200);
+    await createActive('on item', {
+      trigger: { type: 'event', config: { event: 'item.created' } },
+      steps: [{ id: 'seen', type: 'transform', config: { expression: '{"name": trigger.event.item.name}' } }],
+      edges: [],
+    });
     const traceId = randomBytes(16).toString('hex');
     const item = await api(
       url,

@@ -108,29 +108,52 @@ export function registerWorkflowMetrics(deps: WorkflowMetricsDeps): WorkflowMetr
     return cached.value;
   };
 
-  new Gauge({
-    name: 'switchyard_queue_depth',
-    help: 'Runs and jobs due and waiting for a worker, by queue (database-wide: aggregate with max)',
-    labelNames: ['queue'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      // `runs` is always reported, so an empty queue reads 0 rather than vanishing.
-      this.set({ queue: 'runs' }, 0);
-      for (const q of (await snapshot()).queues) this.set({ queue: q.queue }, q.depth);
-    },
-  });
-  new Gauge({
-    name: 'switchyard_queue_oldest_age_seconds',
-    help: 'Age of the oldest due item, by queue (database-wide: aggregate with max)',
-    labelNames: ['queue'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      this.set({ queue: 'runs' }, 0);
-      for (const q of (await snapshot()).queues) this.set({ queue: q.queue }, q.oldest);
-    },
-  });
+  /** A gauge per label value, read from the snapshot; `always` values read 0 rather than vanish. */
+  const snapshotGauge = (
+    name: string,
+    help: string,
+    label: 'queue' | 'outbox',
+    values: (s: Snapshot) => [string, number][],
+    always: string[] = [],
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const v of always) this.set({ [label]: v }, 0);
+        for (const [v, n] of values(await snapshot())) this.set({ [label]: v }, n);
+      },
+    });
+  // `runs` is always reported, so an empty queue reads 0 rather than vanishing.
+  snapshotGauge(
+    'switchyard_queue_depth',
+    'Runs and jobs due and waiting for a worker, by queue (database-wide: aggregate with max)',
+    'queue',
+    (s) => s.queues.map((q) => [q.queue, q.depth]),
+    ['runs'],
+  );
+  snapshotGauge(
+    'switchyard_queue_oldest_age_seconds',
+    'Age of the oldest due item, by queue (database-wide: aggregate with max)',
+    'queue',
+    (s) => s.queues.map((q) => [q.queue, q.oldest]),
+    ['runs'],
+  );
+  snapshotGauge(
+    'switchyard_outbox_pending',
+    'Entries written but not yet relayed, by outbox (events: the audit log entries event triggers read)',
+    'outbox',
+    (s) => s.outboxes.map((o) => [o.outbox, o.pending]),
+  );
+  snapshotGauge(
+    'switchyard_outbox_lag_seconds',
+    'Age of the oldest entry not yet relayed, by outbox; 0 when caught up (database-wide: aggregate with max)',
+    'outbox',
+    (s) => s.outboxes.map((o) => [o.outbox, o.lag]),
+  );
   new Gauge({
     name: 'switchyard_runs_stuck',
     help: 'Runs running with a lease, or waiting with a wake-up, expired over a minute ago and not picked up',
@@ -161,26 +184,6 @@ export function registerWorkflowMetrics(deps: WorkflowMetricsDeps): WorkflowMetr
     registers: [registry],
     collect() {
       this.set((deps.lastSchedulerTick() ?? 0) / 1000);
-    },
-  });
-  new Gauge({
-    name: 'switchyard_outbox_pending',
-    help: 'Entries written but not yet relayed, by outbox (events: the audit log entries event triggers read)',
-    labelNames: ['outbox'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const o of (await snapshot()).outboxes) this.set({ outbox: o.outbox }, o.pending);
-    },
-  });
-  new Gauge({
-    name: 'switchyard_outbox_lag_seconds',
-    help: 'Age of the oldest entry not yet relayed, by outbox; 0 when caught up (database-wide: aggregate with max)',
-    labelNames: ['outbox'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const o of (await snapshot()).outboxes) this.set({ outbox: o.outbox }, o.lag);
     },
   });
   const finished = new Counter({

@@ -23,7 +23,7 @@ import { setTracingHandle, type TracingHandle } from './tracing.ts';
 /**
  * The OpenTelemetry SDK, started by bin/switchyard.mjs before the application is imported (so
  * the instrumentations patch `http`, `pg`, `ioredis` and undici as they load) and only when
- * `tracingRequested()` says so. Configuration is OpenTelemetry's own environment variables:
+ * an OTLP endpoint is configured (the check is in bin/switchyard.mjs, which runs before any TypeScript loads). Configuration is OpenTelemetry's own environment variables:
  * `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`), `OTEL_EXPORTER_OTLP_PROTOCOL`
  * (`http/protobuf`, the default, or `http/json`), `OTEL_EXPORTER_OTLP_HEADERS`,
  * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER[_ARG]`, `OTEL_BSP_*`.

@@ -42,17 +42,6 @@ export function setTracingHandle(handle: TracingHandle | undefined): void {
   (globalThis as { [HANDLE]?: TracingHandle })[HANDLE] = handle;
 }
 
-/**
- * Whether the environment asks for traces: an OTLP endpoint is set, and neither
- * `OTEL_SDK_DISABLED=true` nor `OTEL_TRACES_EXPORTER=none` turns them off.
- */
-export function tracingRequested(env: Record<string, string | undefined>): boolean {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
-  const exporter = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
-  if (exporter === 'none') return false;
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
-}
-
 export const tracer = () => trace.getTracer('switchyard');
 
 /** The active span's ids, for log lines and problem documents; undefined without tracing. */
